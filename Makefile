@@ -1,0 +1,33 @@
+# The two commands a newcomer needs are `make demo` and `make test`; both build .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Prefect state stays in the project folder, never in the home directory by surprise.
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/archive demo
+
+test: install
+	$(BIN)/python -m pytest -q -ra
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@command -v wget >/dev/null || (apt-get update -qq && apt-get install -y -qq wget)
+	$(BIN)/python bench/bench_capture.py
+
+clean:
+	rm -rf $(VENV) .prefect .pytest_cache build *.egg-info demo-output
