@@ -1,0 +1,52 @@
+"""URL scope rules: what may be captured, and how references in pages become absolute URLs."""
+
+from __future__ import annotations
+
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpx
+
+from archive.errors import ScopeError
+
+FETCHABLE_SCHEMES = frozenset({"http", "https"})
+
+
+def check_seed(url: str) -> str:
+    """Return the seed URL without its fragment, or raise ScopeError if it cannot be captured."""
+    text = url.strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in FETCHABLE_SCHEMES:
+        shown = parts.scheme or "no scheme"
+        raise ScopeError(
+            f"refusing {url!r}: only http and https URLs can be captured ({shown} given)",
+            hint="give a full URL such as https://example.org/news/article.html",
+        )
+    if not parts.hostname:
+        raise ScopeError(f"refusing {url!r}: the URL has no host name")
+    return urldefrag(text)[0]
+
+
+def resolve(base: str, ref: str) -> str | None:
+    """Absolute, fragment-free URL for a reference found in a page, or None if not fetchable.
+
+    data:, javascript:, mailto:, blob: and other non-HTTP references are silently out of scope:
+    they are part of the page itself (data:) or not resources at all.
+    """
+    ref = ref.strip()
+    if not ref or ref.startswith("#"):
+        return None
+    try:
+        absolute = urljoin(base, ref)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in FETCHABLE_SCHEMES or not parts.hostname:
+        return None
+    return urldefrag(absolute)[0]
+
+
+def host_key(url: str) -> str:
+    """The politeness key of a URL: host and port, as a server would see it."""
+    parsed = httpx.URL(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return f"{parsed.host}:{port}"

@@ -1,0 +1,75 @@
+"""The ``archive`` command: thin wiring over the library, one module per subcommand.
+
+``main(argv) -> int`` returns 0 ok, 1 invalid or failed, 2 usage error. Expected errors are
+printed as one clear message (with a hint); tracebacks only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from archive import __version__
+from archive.errors import ArchiveError
+
+# Each module in archive/commands/ has NAME, HELP, add_arguments(parser) and run(args) -> int.
+COMMANDS: tuple[str, ...] = (
+    "capture",
+    "extract",
+    "bag",
+    "validate",
+    "demo",
+)
+
+
+def _load(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(f"archive.commands.{name}")
+    except ModuleNotFoundError as exc:
+        # Only tolerate the command module itself being absent, never a broken import inside it.
+        if exc.name == f"archive.commands.{name}":
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="archive",
+        description="Capture news articles into WARCs, extract metadata, package BagIt bags.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = _load(name)
+        if module is None:
+            continue
+        cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args._run(args))
+    except ArchiveError as exc:
+        if args.verbose:
+            raise
+        print(f"archive {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"archive {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""One exception tree for the whole library.
+
+Third-party errors (httpx, lxml, warcio, bagit, jsonschema, yaml) are translated into these at the
+module boundary, so callers catch ``ArchiveError`` and nothing else. Every message says what
+failed, where, and (``hint``) what to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ArchiveError(Exception):
+    """Base of every error this project raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(ArchiveError):
+    """The caller asked for something malformed (bad URL scheme, bad option). CLI exit 2."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A configuration file or setting is invalid; names the file, line and field."""
+
+
+# --- capture -------------------------------------------------------------------------------
+
+
+class CaptureError(ArchiveError):
+    """Capture could not proceed at all (nothing fetched, output not writable)."""
+
+
+class FetchError(CaptureError):
+    """One HTTP exchange failed. ``transient`` errors (resets, timeouts, 5xx, 429) may be retried."""
+
+    def __init__(self, url: str, reason: str, *, transient: bool, hint: str | None = None) -> None:
+        super().__init__(f"{url}: {reason}", hint=hint)
+        self.url = url
+        self.reason = reason
+        self.transient = transient
+
+
+class ScopeError(UsageError):
+    """A URL is outside what may be captured (scheme other than http/https, non-loopback in tests)."""
+
+
+class WarcWriteError(CaptureError):
+    """A WARC file could not be written or closed."""
+
+
+class WarcReadError(ArchiveError):
+    """A WARC file is unreadable from some offset on; names the file and the offset."""
+
+    def __init__(self, path: str, offset: int, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(f"{path} at offset {offset}: {reason}", hint=hint)
+        self.path = path
+        self.offset = offset
+        self.reason = reason
+
+
+# --- extraction ----------------------------------------------------------------------------
+
+
+class ExtractError(ArchiveError):
+    """Metadata could not be extracted from an archived page."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found by a validator: where it is, what kind, and what was seen."""
+
+    path: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.kind}: {self.detail}"
+
+
+class ValidationFailed(ArchiveError):
+    """A validator found problems. It collects every problem before raising, never just the first."""
+
+    def __init__(self, subject: str, problems: Sequence[Problem], *, hint: str | None = None) -> None:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{subject}: {len(problems)} problem(s)\n{lines}", hint=hint)
+        self.subject = subject
+        self.problems = list(problems)
+
+
+class SchemaError(ValidationFailed):
+    """A record does not conform to its JSON Schema."""
+
+
+# --- packaging and validation ----------------------------------------------------------------
+
+
+class BagError(ArchiveError):
+    """A bag could not be built or read."""
+
+
+class BagInvalid(ValidationFailed):
+    """A bag failed validation; ``problems`` names every file and what is wrong with it."""
