@@ -29,7 +29,6 @@ from archive.errors import FetchError
 # so the record stays readable yet says what the server sent (the convention pywb uses).
 RENAMED_HEADERS = {b"transfer-encoding": b"X-Archive-Orig-Transfer-Encoding"}
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-_READ_CHUNK = 64 * 1024
 
 
 @dataclass
@@ -230,7 +229,7 @@ class Fetcher:
         truncated: str | None = None
         try:
             async with asyncio.timeout(settings.body_timeout):
-                async for chunk in response.aiter_raw(_READ_CHUNK):
+                async for chunk in response.aiter_raw():  # as received: a fixed chunk size would buffer, and lose bytes on a reset
                     room = settings.max_body_bytes - length
                     if len(chunk) > room:
                         chunk = chunk[:room]

@@ -158,7 +158,8 @@ class CaptureSession:
             self.writer.write_metadata, seed, fields,
             concurrent_to=page.record.record_id if page.record else None,
         )
-        ok = page.record is not None and page.status is not None and page.status < 400
+        # A page cut short or left mid-redirect is recorded, but the article was not captured.
+        ok = page.record is not None and page.ok
         return ArticleResult(
             url=seed, final_url=page.final_url, status=page.status, ok=ok,
             record_id=page.record.record_id if page.record else None,

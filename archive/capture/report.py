@@ -1,0 +1,111 @@
+"""The run report of a capture: what was captured, what failed and why, which files hold it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from archive import SOFTWARE
+from archive.capture.session import ArticleResult, Failure
+
+REPORT_NAME = "capture-report.json"
+
+
+@dataclass
+class CaptureReport:
+    capture_id: str
+    started: datetime
+    finished: datetime
+    articles: list[ArticleResult]
+    warcs: list[Path]
+    settings: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pages_ok(self) -> int:
+        return sum(1 for a in self.articles if a.ok)
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [f for a in self.articles for f in a.failures]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every page was captured (failed requisites are only reported), else 1."""
+        return 0 if self.articles and self.pages_ok == len(self.articles) else 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "software": SOFTWARE,
+            "capture_id": self.capture_id,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat(),
+            "pages": len(self.articles),
+            "pages_captured": self.pages_ok,
+            "requisites": sum(a.requisites for a in self.articles),
+            "requisites_captured": sum(a.requisites_ok for a in self.articles),
+            "warcs": [p.name for p in self.warcs],
+            "warc_bytes": sum(p.stat().st_size for p in self.warcs if p.exists()),
+            "articles": [a.as_dict() for a in self.articles],
+            "settings": self.settings,
+            **self.extra,
+        }
+
+    def markdown(self) -> str:
+        data = self.as_dict()
+        lines = [
+            f"# Capture {self.capture_id}",
+            "",
+            f"- pages captured: **{data['pages_captured']} / {data['pages']}**",
+            f"- requisites captured: {data['requisites_captured']} / {data['requisites']}",
+            f"- WARC files: {', '.join(data['warcs']) or 'none'} ({data['warc_bytes']} bytes)",
+            "",
+            "| article | status | requisites | failures |",
+            "|---|---|---|---|",
+        ]
+        for a in self.articles:
+            lines.append(f"| {a.url} | {a.status or '-'} | {a.requisites_ok}/{a.requisites} | {len(a.failures)} |")
+        if self.failures:
+            lines += ["", "## Failures", ""]
+            lines += [f"- `{f.url}`: {f.reason}" for f in self.failures]
+        return "\n".join(lines) + "\n"
+
+    def write(self, directory: Path) -> Path:
+        return write_json_atomic(directory / REPORT_NAME, self.as_dict())
+
+
+def write_json_atomic(path: Path, data: Any) -> Path:
+    """Write JSON to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def failed_article(url: str, reason: str, *, transient: bool) -> ArticleResult:
+    """The result recorded for an article whose page could not be fetched at all."""
+    return ArticleResult(
+        url=url, final_url=None, status=None, ok=False, record_id=None, warc=None,
+        failures=[Failure(url, reason, transient)],
+    )
+
+
+def summarise(articles: Sequence[ArticleResult]) -> str:
+    ok = sum(1 for a in articles if a.ok)
+    failed = sum(len(a.failures) for a in articles)
+    return f"{ok}/{len(articles)} pages captured, {failed} failure(s) recorded"
