@@ -57,6 +57,7 @@ class Fetched:
     failure: Failure | None = None
     children: tuple[str, ...] = ()
     outlinks: tuple[str, ...] = ()
+    location: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -181,63 +182,81 @@ class CaptureSession:
                 pending.extend(c for c in item.children if c not in done)
         return list(done.values())
 
-    # -- one URL, deduplicated within the session ------------------------------------------------
+    # -- one URL: a chain of hops, each hop fetched once per session --------------------------
 
     async def fetch(self, url: str, *, referer: str | None = None, parse: bool = False) -> Fetched:
-        """Fetch ``url`` (following redirects) once per session; later callers share the result."""
-        future = self._inflight.get(url)
-        if future is None:
-            future = self._inflight[url] = asyncio.get_running_loop().create_future()
-            try:
-                result = await self._fetch_chain(url, referer, parse)
-            except BaseException as exc:
-                future.set_exception(exc)
-                raise
-            future.set_result(result)
-            if self._on_fetched:
-                self._on_fetched(result)
-            return result
-        return await asyncio.shield(future)
+        """Fetch ``url`` following redirects hop by hop (each hop recorded).
 
-    async def _fetch_chain(self, url: str, referer: str | None, parse: bool) -> Fetched:
+        Hops, not chains, are shared within the session: two chains meeting at one URL reuse
+        its hop, and since a hop never waits for another hop, crossing chains cannot deadlock.
+        """
         result = Fetched(url=url)
         seen = {url}
         current = url
-        for hop in range(self.settings.max_redirects + 1):
-            if self.settings.respect_robots and not await self.robots.allowed(current):
-                result.failure = Failure(current, "blocked by robots.txt")
+        for hop_number in range(self.settings.max_redirects + 1):
+            hop = await self._hop(current, referer, parse)
+            result.final_url, result.status, result.content_type = hop.final_url, hop.status, hop.content_type
+            result.record, result.revisit, result.truncated = hop.record, hop.revisit, hop.truncated
+            result.children, result.outlinks, result.hops = hop.children, hop.outlinks, hop_number
+            if hop.failure is not None:
+                result.failure = hop.failure
                 return result
-            try:
-                exchange = await self.fetcher.fetch(current, referer=referer)
-            except FetchError as exc:
-                result.failure = Failure(current, exc.reason, exc.transient)
+            if hop.location is None:
                 return result
-            try:
-                record, revisit = await self._record(exchange)
-                result.final_url, result.status = current, exchange.status
-                result.content_type, result.record = exchange.content_type, record
-                result.revisit, result.truncated, result.hops = revisit, exchange.truncated, hop
-                if exchange.truncated:
-                    result.failure = Failure(current, f"body truncated ({exchange.truncated})")
-                location = exchange.header("location")
-                if 300 <= exchange.status < 400 and location:
-                    target = resolve(current, location)
-                    if target is None:
-                        result.failure = Failure(current, f"redirect to unfetchable location {location!r}")
-                        return result
-                    if target in seen:
-                        result.failure = Failure(current, f"redirect loop back to {target}")
-                        return result
-                    seen.add(target)
-                    referer, current = current, target
-                    continue
-                if parse and exchange.status < 400 and not exchange.truncated:
-                    self._parse_children(exchange, result)
+            if hop.location in seen:
+                result.failure = Failure(current, f"redirect loop back to {hop.location}")
                 return result
-            finally:
-                exchange.close()
+            seen.add(hop.location)
+            referer, current = current, hop.location
         result.failure = Failure(url, f"more than {self.settings.max_redirects} redirects")
         return result
+
+    async def _hop(self, url: str, referer: str | None, parse: bool) -> Fetched:
+        future = self._inflight.get(url)
+        if future is not None:
+            return await asyncio.shield(future)
+        future = self._inflight[url] = asyncio.get_running_loop().create_future()
+        try:
+            hop = await self._fetch_hop(url, referer, parse)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: the raiser reports it, waiters get it too
+            raise
+        future.set_result(hop)
+        if self._on_fetched:
+            self._on_fetched(hop)
+        return hop
+
+    async def _fetch_hop(self, url: str, referer: str | None, parse: bool) -> Fetched:
+        """One request for one URL: robots check, fetch, record, and (if asked) link discovery.
+        ``location`` is set when the response redirects somewhere fetchable."""
+        hop = Fetched(url=url)
+        if self.settings.respect_robots and not await self.robots.allowed(url):
+            hop.failure = Failure(url, "blocked by robots.txt")
+            return hop
+        try:
+            exchange = await self.fetcher.fetch(url, referer=referer)
+        except FetchError as exc:
+            hop.failure = Failure(url, exc.reason, exc.transient)
+            return hop
+        try:
+            hop.record, hop.revisit = await self._record(exchange)
+            hop.final_url, hop.status, hop.content_type = url, exchange.status, exchange.content_type
+            hop.truncated = exchange.truncated
+            if exchange.truncated:
+                hop.failure = Failure(url, f"body truncated ({exchange.truncated})")
+                return hop
+            location = exchange.header("location")
+            if 300 <= exchange.status < 400 and location:
+                hop.location = resolve(url, location)
+                if hop.location is None:
+                    hop.failure = Failure(url, f"redirect to unfetchable location {location!r}")
+                return hop
+            if parse and exchange.status < 400:
+                self._parse_children(exchange, hop)
+            return hop
+        finally:
+            exchange.close()
 
     def _parse_children(self, exchange: Exchange, result: Fetched) -> None:
         ctype = exchange.content_type
@@ -263,22 +282,27 @@ class CaptureSession:
             result.children = tuple(css_requisites(text, exchange.url))
 
     async def _record(self, exchange: Exchange) -> tuple[WrittenRecord, bool]:
-        """Write the exchange, as a revisit when an identical payload is already stored."""
-        original = None
-        if exchange.status == 200 and exchange.body_length > 0 and not exchange.truncated:
-            original = self._by_digest.get(exchange.payload_digest)
-        if original is not None:
-            uri, record = original
-            written = await self._locked(self.writer.write_exchange, exchange, revisit_of=record, revisit_uri=uri)
-            return written, True
-        written = await self._locked(self.writer.write_exchange, exchange)
-        if exchange.status == 200 and exchange.body_length > 0 and not exchange.truncated:
-            self._by_digest.setdefault(exchange.payload_digest, (exchange.url, written))
-        return written, False
+        """Write the exchange, as a revisit when an identical payload is already stored.
+
+        Looking up, writing and registering the digest happen under one lock: two identical
+        payloads finishing at once must not both become full responses."""
+        dedupable = exchange.status == 200 and exchange.body_length > 0 and not exchange.truncated
+        async with self._write_lock:
+            original = self._by_digest.get(exchange.payload_digest) if dedupable else None
+            if original is not None:
+                uri, first = original
+                written = await asyncio.to_thread(
+                    self.writer.write_exchange, exchange, revisit_of=first, revisit_uri=uri
+                )
+                return written, True
+            written = await asyncio.to_thread(self.writer.write_exchange, exchange)
+            if dedupable:
+                self._by_digest[exchange.payload_digest] = (exchange.url, written)
+            return written, False
 
     async def _locked(self, fn: Callable[..., WrittenRecord], *args: object, **kwargs: object) -> WrittenRecord:
-        # Writing (gzip, disk) runs in a thread so fetches keep flowing; the writer has its own
-        # lock, this one keeps the order of writes equal to the order of completion.
+        # Writing (gzip, disk) runs in a thread so fetches keep flowing; the order of records in
+        # the file follows the order in which exchanges completed.
         async with self._write_lock:
             return await asyncio.to_thread(fn, *args, **kwargs)
 
