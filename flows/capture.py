@@ -31,21 +31,18 @@ on_resource_fetched: ContextVar[Callable[[Fetched], None] | None] = ContextVar("
 
 
 def _transient_only(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
-    """Retry a task only when its page failed for a reason that may pass (reset, timeout, 5xx)."""
-    try:
-        state.result(raise_on_failure=True)
-    except FetchError as exc:
-        return exc.transient
-    except Exception:
-        return False
-    return False
+    """Retry a task only when its page failed for a reason that may pass (reset, timeout, 5xx).
+
+    Prefect hands the condition a Failed state whose data is the exception the task raised."""
+    error = state.data
+    return isinstance(error, FetchError) and error.transient
 
 
 @task(
     name="capture-article",
     task_run_name="capture {url}",
     retries=2,
-    retry_delay_seconds=[2, 10],
+    retry_delay_seconds=5,
     retry_condition_fn=_transient_only,
     cache_policy=NONE,  # the session is live state, never a cache key
 )
@@ -66,6 +63,9 @@ async def capture_articles(
     capture_id = capture_id or started.strftime("capture-%Y%m%dT%H%M%SZ")
     gate = asyncio.Semaphore(capture_settings.article_concurrency)
     done_hook = on_article_done.get()
+    capture_task = capture_article.with_options(
+        retries=capture_settings.task_retries, retry_delay_seconds=capture_settings.task_retry_delay
+    )
 
     async with CaptureSession(
         Path(out_dir), capture_settings, capture_id=capture_id, on_fetched=on_resource_fetched.get()
@@ -74,7 +74,7 @@ async def capture_articles(
         async def one(url: str) -> ArticleResult:
             async with gate:
                 try:
-                    result = await capture_article(session, url)
+                    result = await capture_task(session, url)
                 except FetchError as exc:
                     result = failed_article(url, exc.reason, transient=exc.transient)
             if done_hook:

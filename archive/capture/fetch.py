@@ -81,6 +81,11 @@ def _head_bytes(first_line: str, headers: list[tuple[bytes, bytes]]) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
+def _describe(exc: BaseException) -> str:
+    """httpx errors often have an empty message; the class name then says what happened."""
+    return str(exc) or type(exc).__name__
+
+
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
     """Parse Retry-After as delta-seconds or an HTTP date; None when absent or unreadable."""
     if not value:
@@ -197,9 +202,9 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             raise FetchError(url, f"timed out before a response ({type(exc).__name__})", transient=True) from exc
         except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
-            raise FetchError(url, f"connection failed: {exc or type(exc).__name__}", transient=True) from exc
+            raise FetchError(url, f"connection failed: {_describe(exc)}", transient=True) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(url, f"HTTP error: {exc or type(exc).__name__}", transient=False) from exc
+            raise FetchError(url, f"HTTP error: {_describe(exc)}", transient=False) from exc
         try:
             return await self._read(url, started, request_head, response)
         finally:

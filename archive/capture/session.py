@@ -223,6 +223,9 @@ class CaptureSession:
             future.exception()  # mark retrieved: the raiser reports it, waiters get it too
             raise
         future.set_result(hop)
+        if hop.failure is not None and hop.failure.transient:
+            # Waiting callers share this failure, but a later retry must really try again.
+            del self._inflight[url]
         if self._on_fetched:
             self._on_fetched(hop)
         return hop

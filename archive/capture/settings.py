@@ -37,6 +37,9 @@ class CaptureSettings:
     # How many articles one run captures at once (each fetches its requisites concurrently).
     article_concurrency: int = 16
     follow_css: bool = True
+    # Orchestrator-level retries of a whole article whose page failed transiently.
+    task_retries: int = 2
+    task_retry_delay: float = 5.0
     warc_prefix: str = "news"
     warc_max_bytes: int = 1024**3
     # {prefix} {timestamp} {serial} {host} {pid}; must end in .warc.gz

@@ -93,6 +93,13 @@ def _first_then_ok(first: Handler) -> Handler:
     return handler
 
 
+def _reset_once_then_page(conn: socket.socket, server: FaultServer, path: str) -> None:
+    if server.count(path) == 1:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return  # RST before any response: a transient failure of the page itself
+    _ok(b"<html><head><title>Back</title></head><body><h1>Back again</h1></body></html>")(conn, server, path)
+
+
 def _loop(conn: socket.socket, server: FaultServer, path: str) -> None:
     target = "/loop/b" if path == "/loop/a" else "/loop/a"
     _status("302 Found", [("Location", target)])(conn, server, path)
@@ -138,6 +145,7 @@ class FaultServer:
             "/retry-after": _first_then_ok(_status("429 Too Many Requests", [("Retry-After", "1")])),
             "/ok.png": _ok(b"\x89PNG\r\n\x1a\n" + b"i" * 100, "image/png"),
             "/robots.txt": _status("404 Not Found"),
+            "/reset-once": _reset_once_then_page,
             "/big": _big,
             "/loop": _loop,
             "/chain": _chain,

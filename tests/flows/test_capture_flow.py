@@ -1,0 +1,90 @@
+"""The capture-articles flow under Prefect's own test harness, and the `archive capture` CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from prefect import get_client
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.cli import main
+from archive.demo.server import DEMO_ARTICLES
+from flows.capture import capture_articles
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+QUICK = {"per_host_delay": 0.0, "retries": 0, "task_retries": 2, "task_retry_delay": 0.2,
+         "read_timeout": 2.0, "body_timeout": 5.0}
+
+
+def test_flow_captures_demo_articles_and_reports(tmp_path: Path, demo_server) -> None:
+    urls = [demo_server.url(p) for p in DEMO_ARTICLES]
+    report = asyncio.run(capture_articles(urls=urls, out_dir=str(tmp_path), settings=QUICK))
+    assert report["pages"] == 3 and report["pages_captured"] == 3
+    assert report["requisites_captured"] >= 15
+    on_disk = json.loads((tmp_path / "capture-report.json").read_text())
+    assert on_disk["capture_id"] == report["capture_id"]
+    assert [tmp_path / w for w in report["warcs"]] == sorted(tmp_path.glob("*.warc.gz"))
+
+    async def artifact() -> str:
+        async with get_client() as client:
+            found = await client.read_latest_artifacts()
+            return next(a.data for a in found if a.key == "capture-report")
+
+    assert "pages captured: **3 / 3**" in asyncio.run(artifact())
+
+
+def test_task_retried_only_on_transient_page_failure(tmp_path: Path, fault_server) -> None:
+    urls = [fault_server.url("/reset-once"), fault_server.url("/404")]
+    report = asyncio.run(capture_articles(urls=urls, out_dir=str(tmp_path), settings=QUICK))
+    reset, missing = report["articles"]
+    assert reset["ok"] and fault_server.count("/reset-once") == 2, "the transient failure was retried by Prefect"
+    assert not missing["ok"] and missing["status"] == 404
+    assert fault_server.count("/404") == 1, "a permanent error is not retried"
+
+
+def test_unreachable_page_ends_as_recorded_failure(tmp_path: Path, fault_server) -> None:
+    settings = {**QUICK, "task_retries": 1, "respect_robots": False}
+    report = asyncio.run(capture_articles(urls=[fault_server.url("/never")], out_dir=str(tmp_path), settings=settings))
+    [article] = report["articles"]
+    assert not article["ok"]
+    assert article["failures"][0]["transient"] and "timed out" in article["failures"][0]["reason"]
+    assert fault_server.count("/never") == 2, "one try plus one task retry"
+    assert not list(tmp_path.glob("*.open"))
+
+
+def test_cli_capture_exit_codes_and_output(tmp_path: Path, demo_server, capsys) -> None:
+    url = demo_server.url(DEMO_ARTICLES[0])
+    assert main(["capture", url, "--out", str(tmp_path / "ok"), "--quiet", "--delay", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "captured 1/1 pages" in out
+    warcs = sorted((tmp_path / "ok").glob("*.warc.gz"))
+    assert warcs and all(str(w) in out for w in warcs)
+    with open(warcs[0], "rb") as fh:
+        assert any(r.rec_type == "response" for r in ArchiveIterator(fh))
+
+    assert main(["capture", demo_server.url("/no-such-article.html"), "--out", str(tmp_path / "bad"), "--quiet"]) == 1
+    assert "HTTP 404" in capsys.readouterr().err
+
+    assert main(["capture", "ftp://127.0.0.1/file", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "only http and https" in err and "Traceback" not in err
+    assert main(["capture", url, "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "cannot read config file" in capsys.readouterr().err
+
+
+def test_config_file_settings_and_errors(tmp_path: Path, demo_server, capsys) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("capture:\n  per_host_delay: 0\n  warc_prefix: demo\n")
+    assert main(["capture", demo_server.url(DEMO_ARTICLES[2]), "--out", str(tmp_path / "o"), "--config", str(good), "--quiet"]) == 0
+    assert [p.name.startswith("demo-") for p in (tmp_path / "o").glob("*.warc.gz")] == [True]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("capture:\n  per_host_delay: [1\n")
+    assert main(["capture", demo_server.url("/"), "--config", str(bad)]) == 2
+    assert f"{bad}:3:" in capsys.readouterr().err or f"{bad}:2:" in capsys.readouterr().err
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("capture:\n  per_host_dealy: 1\n")
+    assert main(["capture", demo_server.url("/"), "--config", str(typo)]) == 2
+    assert "unknown setting 'per_host_dealy'" in capsys.readouterr().err
