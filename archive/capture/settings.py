@@ -78,7 +78,10 @@ class CaptureSettings:
                 hint="see config/default.yaml for every setting and its type",
             )
         settings = cls(**kwargs)
-        settings.check()
+        try:
+            settings.check()
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc.message}", hint=exc.hint) from None
         return settings
 
     def replace(self, **changes: Any) -> CaptureSettings:

@@ -23,7 +23,8 @@ HELP = "capture article URLs with their images and requisites into WARC files"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("urls", nargs="+", metavar="URL", help="article URLs (http or https)")
+    parser.add_argument("urls", nargs="*", metavar="URL", help="article URLs (http or https)")
+    parser.add_argument("-i", "--input-file", type=Path, help="read article URLs from a file, one per line (# comments)")
     parser.add_argument("--out", type=Path, default=Path("captures"), help="output folder (default: ./captures)")
     parser.add_argument("--config", type=Path, help="YAML configuration file (see config/default.yaml)")
     parser.add_argument("--concurrency", type=int, help="requests in flight per host")
@@ -95,8 +96,19 @@ def print_summary(report: dict[str, Any], out: Path) -> None:
             print(f"  ... and {len(failures) - 20} more in the report", file=sys.stderr)
 
 
+def read_url_file(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read URL list {path}: {exc}") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def run(args: argparse.Namespace) -> int:
-    urls = [check_seed(u) for u in args.urls]
+    given = list(args.urls) + (read_url_file(args.input_file) if args.input_file else [])
+    if not given:
+        raise UsageError("no URLs given", hint="pass article URLs, or --input-file FILE with one URL per line")
+    urls = list(dict.fromkeys(check_seed(u) for u in given))
     settings = settings_from_args(args)
     try:
         args.out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,183 @@
+"""Capture benchmark: `archive capture` against `wget --warc-file --page-requisites`.
+
+A generated local site (500 articles x 5 images, every answer delayed 20 ms as a remote site
+would be) is served by a separate process on 127.0.0.1. Both tools capture the same article
+URLs in the same run, end to end, start-up included. Prints times, medians, the ratio, and the
+records each captured. Prefect's fixed cost (embedded API server start-up) is measured on its
+own by running the flow with no URLs, and the library path (no Prefect) is timed too.
+
+    .venv/bin/python bench/bench_capture.py [--articles 500] [--images 5] [--runs 3] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
+
+
+def serve(articles: int, images: int, latency: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive.demo.server", "--generated", str(articles), "--images", str(images),
+         "--latency", str(latency)],
+        stdout=subprocess.PIPE, text=True, cwd=REPO,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    base = line.split()[1].rstrip("/")
+    return proc, base
+
+
+def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real `prefect server start` on 127.0.0.1, as README's scale-out section describes."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=1).status_code == 200:
+                return proc, api
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("prefect server did not start within 120 s")
+
+
+def count_records(warcs: list[Path]) -> tuple[int, set[str]]:
+    uris: set[str] = set()
+    n = 0
+    for path in warcs:
+        with open(path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type in ("response", "revisit"):
+                    n += 1
+                    uris.add(rec.rec_headers.get_header("WARC-Target-URI"))
+    return n, uris
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 8):  # wget exits 8 when some URL answered with an error
+        print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
+        raise SystemExit(f"{cmd[0]} failed with exit code {result.returncode}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--images", type=int, default=5)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=16, help="per-host concurrency for archive capture")
+    parser.add_argument("--skip-wget", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_wget and not shutil.which("wget"):
+        raise SystemExit("wget not found: apt-get install wget (make bench does this)")
+
+    work = Path(tempfile.mkdtemp(prefix="bench-capture-"))
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    server, base = serve(args.articles, args.images, args.latency)
+    try:
+        urls = [f"{base}/a/{i}.html" for i in range(args.articles)]
+        url_file = work / "urls.txt"
+        url_file.write_text("\n".join(urls) + "\n")
+        print(f"site: {args.articles} articles x {args.images} images at {base}, {args.latency * 1000:.0f} ms per answer")
+        print(f"archive capture: per-host concurrency {args.concurrency}, delay 0 (polite defaults: 4 and 0.1 s)")
+
+        # Prefect's fixed cost: the same CLI and flow with nothing to capture.
+        (work / "one.txt").write_text(urls[0] + "\n")
+        fixed = [timed([str(BIN / "archive"), "capture", "-i", str(work / "one.txt"), "--out", str(work / f"fixed{r}"),
+                        "--quiet", "--delay", "0"], env) for r in range(args.runs)]
+
+        ours, ours_records = [], (0, set())
+        for r in range(args.runs):
+            out = work / f"ours{r}"
+            ours.append(timed([str(BIN / "archive"), "capture", "-i", str(url_file), "--out", str(out), "--quiet",
+                               "--concurrency", str(args.concurrency), "--delay", "0"], env))
+            ours_records = count_records(sorted(out.glob("*.warc.gz")))
+
+        prefect_proc, api = start_prefect_server(work / "prefect-server")
+        try:
+            served_env = {**env, "PREFECT_API_URL": api}
+            served = [timed([str(BIN / "archive"), "capture", "-i", str(url_file), "--out", str(work / f"served{r}"),
+                             "--quiet", "--concurrency", str(args.concurrency), "--delay", "0"], served_env)
+                      for r in range(args.runs)]
+        finally:
+            prefect_proc.terminate()
+            prefect_proc.wait(timeout=20)
+
+        lib_script = (
+            "import asyncio,sys; from pathlib import Path; from archive.capture.session import CaptureSession;"
+            "from archive.capture.settings import CaptureSettings\n"
+            "async def go():\n"
+            f"    s = CaptureSettings(per_host_concurrency={args.concurrency}, per_host_delay=0)\n"
+            "    async with CaptureSession(Path(sys.argv[1]), s) as cs:\n"
+            "        sem = asyncio.Semaphore(s.article_concurrency)\n"
+            "        async def one(u):\n"
+            "            async with sem: return await cs.capture_article(u)\n"
+            "        await asyncio.gather(*(one(u.strip()) for u in open(sys.argv[2]) if u.strip()))\n"
+            "asyncio.run(go())\n"
+        )
+        library = [timed([sys.executable, "-c", lib_script, str(work / f"lib{r}"), str(url_file)], env) for r in range(args.runs)]
+
+        wget_times, wget_records = [], (0, set())
+        if not args.skip_wget:
+            for r in range(args.runs):
+                out = work / f"wget{r}"
+                out.mkdir()
+                wget_times.append(timed(["wget", "--quiet", "--page-requisites", "--warc-file", str(out / "wget"),
+                                         "--no-warc-keep-log", "-e", "robots=on", "-i", str(url_file), "-P", str(out / "files")],
+                                        cwd=out))
+                wget_records = count_records(sorted(out.glob("*.warc.gz")))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    med = statistics.median
+    print()
+    print(f"{'tool':<34}{'median s':>10}{'runs':>28}{'records':>10}")
+    print(f"{'archive capture (CLI, Prefect)':<34}{med(ours):>10.2f}{str([round(t, 1) for t in ours]):>28}{ours_records[0]:>10}")
+    print(f"{'  of which Prefect fixed cost*':<34}{med(fixed):>10.2f}{str([round(t, 1) for t in fixed]):>28}")
+    print(f"{'archive capture, running server':<34}{med(served):>10.2f}{str([round(t, 1) for t in served]):>28}")
+    print(f"{'library only (no Prefect)':<34}{med(library):>10.2f}{str([round(t, 1) for t in library]):>28}")
+    if wget_times:
+        print(f"{'wget --warc-file -p':<34}{med(wget_times):>10.2f}{str([round(t, 1) for t in wget_times]):>28}{wget_records[0]:>10}")
+        print()
+        print(f"speed-up vs wget, end to end incl. Prefect start-up: {med(wget_times) / med(ours):.1f}x")
+        print(f"speed-up vs wget, with a running Prefect server:      {med(wget_times) / med(served):.1f}x")
+        print(f"speed-up vs wget, capture work (library path):        {med(wget_times) / med(library):.1f}x")
+        ours_uris = {u for u in ours_records[1] if not u.endswith("/robots.txt")}
+        wget_uris = {u for u in wget_records[1] if not u.endswith("/robots.txt")}
+        print(f"same resources captured: {ours_uris == wget_uris} "
+              f"(ours {len(ours_uris)}, wget {len(wget_uris)}, only ours {len(ours_uris - wget_uris)}, only wget {len(wget_uris - ours_uris)})")
+    print("* a one-article capture through the same CLI: interpreter start, Prefect import, embedded API server")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
