@@ -1,0 +1,109 @@
+"""`archive bag WARC_OR_DIR... --out DIR`: package WARCs captured elsewhere into a new bag.
+
+Metadata records are extracted from the WARCs themselves (what the archive holds), and the
+new bag's path is printed on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+from archive.errors import ArchiveError, UsageError
+from archive.package import BagInfo, PremisEvent, build_bag
+
+NAME = "bag"
+HELP = "package WARC files (and metadata extracted from them) into a new BagIt bag"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="WARC_OR_DIR",
+                        help="WARC files, or folders holding *.warc.gz / *.warc files")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to create the bag in")
+    parser.add_argument("--name", help="bag folder name (default: the external identifier)")
+    parser.add_argument("--source-organization", default="news-archive user", metavar="ORG")
+    parser.add_argument("--contact-name")
+    parser.add_argument("--contact-email")
+    parser.add_argument("--identifier", metavar="ID", help="External-Identifier (default: generated)")
+    parser.add_argument("--description", help="External-Description (default: generated)")
+    parser.add_argument("--processes", type=int, default=2, metavar="N", help="files copied in parallel")
+    parser.add_argument("--no-extract", action="store_true", help="do not extract article metadata")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def find_warcs(inputs: list[Path]) -> list[Path]:
+    """WARC files named directly or found (not recursively) in named folders, sorted per folder."""
+    warcs: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            # ``*.open`` files are still being written by a capture: never package those.
+            found = sorted(p for p in item.iterdir()
+                           if p.is_file() and p.name.endswith((".warc.gz", ".warc")))
+            if not found:
+                raise UsageError(f"{item}: no .warc or .warc.gz files in this folder")
+            warcs += found
+        elif item.is_file():
+            warcs.append(item)
+        else:
+            raise UsageError(f"{item}: no such file or folder")
+    return warcs
+
+
+def extract_metadata(warcs: list[Path], into: Path) -> tuple[list[Path], PremisEvent | None, list[str]]:
+    """Write one JSON record per article found in ``warcs``; returns files, event, problems."""
+    try:
+        from archive.extract import extract_warcs
+    except ImportError:
+        return [], None, ["metadata extraction is not available in this installation"]
+    errors: list[ArchiveError] = []
+    files: list[Path] = []
+    for n, record in enumerate(extract_warcs(warcs, errors=errors), start=1):  # type: ignore[arg-type]
+        path = into / f"article-{n:04d}.json"
+        path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        files.append(path)
+    problems = [str(e).splitlines()[0] for e in errors]
+    detail = f"{len(files)} NewsArticle record(s) extracted from {len(warcs)} WARC file(s)"
+    if problems:
+        detail += f"; {len(problems)} problem(s): " + "; ".join(problems[:20])
+    outcome = "success" if files and not problems else ("warning" if files else "failure")
+    return files, PremisEvent("metadata extraction", outcome, detail), problems
+
+
+def run(args: argparse.Namespace) -> int:
+    warcs = find_warcs(args.inputs)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    identifier = args.identifier or f"news-archive-{stamp}-{secrets.token_hex(3)}"
+    dest = args.out / (args.name or identifier)
+    with tempfile.TemporaryDirectory(prefix="archive-bag-") as tmp:
+        metadata: list[Path] = []
+        events: list[PremisEvent] = []
+        if not args.no_extract:
+            metadata, event, problems = extract_metadata(warcs, Path(tmp))
+            events += [event] if event else []
+            for problem in problems:
+                print(f"archive bag: warning: {problem}", file=sys.stderr)
+        description = args.description or (
+            f"{len(warcs)} WARC file(s) ({', '.join(w.name for w in warcs[:5])}"
+            f"{', …' if len(warcs) > 5 else ''}) and {len(metadata)} article record(s), "
+            "packaged with `archive bag`")
+        info = BagInfo(source_organization=args.source_organization, contact_name=args.contact_name,
+                       contact_email=args.contact_email, external_identifier=identifier,
+                       external_description=description)
+        console = Console(stderr=True)
+        total = sum(w.stat().st_size for w in warcs) + sum(m.stat().st_size for m in metadata)
+        with Progress(TextColumn("[bold]packaging"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                      console=console, transient=True,
+                      disable=args.quiet or not console.is_terminal) as bar:
+            task = bar.add_task("copy", total=total)
+            bag = build_bag(dest, warcs=warcs, metadata=metadata, info=info, events=events,
+                            processes=max(1, args.processes), progress=lambda n: bar.advance(task, n))
+    print(bag)
+    return 0
