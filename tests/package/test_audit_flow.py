@@ -1,0 +1,70 @@
+"""The audit-fixity flow under Prefect's test harness: one event per bag, right outcomes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from archive.errors import BagError
+from archive.package import build_bag
+from archive.validate.audit import append_event, find_bags, fixity_event
+from archive.validate import validate_bag
+
+
+@pytest.fixture
+def two_bags(tmp_path: Path, inputs: dict[str, list[Path]], info) -> Path:  # noqa: ANN001
+    root = tmp_path / "store"
+    for name in ("good", "tampered"):
+        build_bag(root / name, warcs=inputs["warcs"], metadata=inputs["metadata"], info=info)
+    target = root / "tampered" / "data" / "warcs" / inputs["warcs"][0].name
+    data = bytearray(target.read_bytes())
+    data[100] ^= 0xFF
+    target.write_bytes(bytes(data))
+    return root
+
+
+def test_find_bags_skips_partials_and_nested(two_bags: Path) -> None:
+    (two_bags / "x.partial-1234" / "data").mkdir(parents=True)
+    nested = two_bags / "good" / "data" / "inner"
+    nested.mkdir()
+    assert [p.name for p in find_bags(two_bags)] == ["good", "tampered"]
+
+
+def test_find_bags_needs_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(BagError, match="no such folder"):
+        find_bags(tmp_path / "absent")
+
+
+def test_audit_log_lines_are_whole_events(tmp_path: Path, two_bags: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    for bag in find_bags(two_bags):
+        append_event(log, fixity_event(bag, validate_bag(bag)))
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["eventOutcomeInformation"]["eventOutcome"] for e in events] == ["success", "failure"]
+    assert "data/warcs/capture-0.warc.gz" in events[1]["eventDetailInformation"]["eventDetail"]
+
+
+@pytest.mark.prefect
+def test_audit_fixity_flow(prefect_harness: None, tmp_path: Path, two_bags: Path) -> None:
+    from flows.audit import audit_fixity
+
+    log = tmp_path / "logs" / "audit.jsonl"
+    log.parent.mkdir()
+    log.write_text('{"earlier": "line kept"}\n')
+    result = audit_fixity(root=str(two_bags), audit_log=str(log))
+    assert result["bags"] == 2 and result["failed"] == [str(two_bags / "tampered")]
+    lines = log.read_text().splitlines()
+    assert lines[0] == '{"earlier": "line kept"}'  # appended, never rewritten
+    events = [json.loads(line) for line in lines[1:]]
+    assert len(events) == 2
+    by_bag = {e["linkingObjectIdentifier"][0]["linkingObjectIdentifierValue"]: e for e in events}
+    good, bad = by_bag[str(two_bags / "good")], by_bag[str(two_bags / "tampered")]
+    for event in (good, bad):
+        assert event["eventType"]["label"] == "fixity check"
+        assert event["eventType"]["uri"].endswith("/fix")
+        assert event["eventDateTime"] and event["linkingAgentIdentifier"]["linkingAgentIdentifierValue"]
+    assert good["eventOutcomeInformation"]["eventOutcome"] == "success"
+    assert bad["eventOutcomeInformation"]["eventOutcome"] == "failure"
+    assert "checksum-mismatch" in bad["eventDetailInformation"]["eventDetail"]
