@@ -1,14 +1,18 @@
-"""The `capture-articles` flow: one Prefect task per article, all sharing one capture session.
+"""The `capture-articles` flow: capture, extract metadata, package a bag, validate it.
 
-Orchestration only: fetching, WARC writing and parsing are `archive.capture` functions. A task
-is an article (its page and requisites fetched concurrently inside it), not an HTTP request:
-Prefect's per-task bookkeeping would otherwise outweigh the work.
+Orchestration only: fetching, WARC writing, parsing, hashing and bagging are `archive`
+functions. A capture task is an article (its page and requisites fetched concurrently inside
+it), not an HTTP request: Prefect's per-task bookkeeping would otherwise outweigh the work.
+Working files live in ``OUT/.work/<capture-id>/`` until the bag is built and validated, so a
+failure at any stage leaves the WARCs where they were: nothing is lost, nothing looks finished.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import shutil
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,10 +24,15 @@ from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
-from archive.capture.report import CaptureReport, failed_article
+from archive.capture.report import REPORT_NAME, CaptureReport, failed_article, write_json_atomic
 from archive.capture.session import ArticleResult, CaptureSession, Fetched
 from archive.capture.settings import CaptureSettings
 from archive.errors import FetchError
+from archive.package import BagInfo, PremisEvent, build_bag
+from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
+from archive.validate import ValidationReport, validate_bag
+
+WORK_DIR = ".work"
 
 # Set by the CLI to drive its progress bar; flows stay usable without it.
 on_article_done: ContextVar[Callable[[ArticleResult], None] | None] = ContextVar("on_article_done", default=None)
@@ -50,26 +59,28 @@ async def capture_article(session: CaptureSession, url: str) -> ArticleResult:
     return await session.capture_article(url)
 
 
-@flow(name="capture-articles", log_prints=False)
-async def capture_articles(
-    urls: list[str],
-    out_dir: str,
-    settings: dict[str, Any] | None = None,
-    capture_id: str | None = None,
-) -> dict[str, Any]:
-    """Capture every URL with its requisites into WARC files in ``out_dir``; return the report."""
-    capture_settings = CaptureSettings.from_mapping(settings)
-    started = datetime.now(UTC)
-    capture_id = capture_id or started.strftime("capture-%Y%m%dT%H%M%SZ")
-    gate = asyncio.Semaphore(capture_settings.article_concurrency)
-    done_hook = on_article_done.get()
-    capture_task = capture_article.with_options(
-        retries=capture_settings.task_retries, retry_delay_seconds=capture_settings.task_retry_delay
-    )
+@task(name="extract-metadata", cache_policy=NONE)
+def extract_metadata(warcs: Sequence[Path], into: Path) -> Extraction:
+    return extract_to_folder(warcs, into)
 
-    async with CaptureSession(
-        Path(out_dir), capture_settings, capture_id=capture_id, on_fetched=on_resource_fetched.get()
-    ) as session:
+
+@task(name="package-bag", cache_policy=NONE)
+def package_bag(dest: Path, warcs: Sequence[Path], metadata: Sequence[Path], info: BagInfo,
+                events: Sequence[PremisEvent]) -> Path:
+    return build_bag(dest, warcs=warcs, metadata=metadata, info=info, events=events)
+
+
+@task(name="validate-bag", cache_policy=NONE)
+def check_bag(bag: Path) -> ValidationReport:
+    return validate_bag(bag)
+
+
+async def _capture(urls: list[str], work: Path, settings: CaptureSettings, capture_id: str) -> CaptureReport:
+    started = datetime.now(UTC)
+    gate = asyncio.Semaphore(settings.article_concurrency)
+    done_hook = on_article_done.get()
+    capture_task = capture_article.with_options(retries=settings.task_retries, retry_delay_seconds=settings.task_retry_delay)
+    async with CaptureSession(work, settings, capture_id=capture_id, on_fetched=on_resource_fetched.get()) as session:
 
         async def one(url: str) -> ArticleResult:
             async with gate:
@@ -82,10 +93,65 @@ async def capture_articles(
             return result
 
         results = await asyncio.gather(*(one(u) for u in urls))
-    report = CaptureReport(
-        capture_id=capture_id, started=started, finished=datetime.now(UTC),
-        articles=list(results), warcs=session.writer.finished, settings=capture_settings.as_dict(),
+    return CaptureReport(
+        capture_id=capture_id, started=started, finished=datetime.now(UTC), articles=list(results),
+        warcs=session.writer.finished, settings=settings.as_dict(),
     )
-    report.write(Path(out_dir))
-    await create_markdown_artifact(markdown=report.markdown(), key="capture-report", description=capture_id)
-    return report.as_dict()
+
+
+@flow(name="capture-articles", log_prints=False)
+async def capture_articles(
+    urls: list[str],
+    out_dir: str,
+    settings: dict[str, Any] | None = None,
+    bag: dict[str, Any] | None = None,
+    package: bool = True,
+    capture_id: str | None = None,
+) -> dict[str, Any]:
+    """Capture ``urls`` with their requisites, extract a NewsArticle record for each, and (with
+    ``package``) build and validate a BagIt bag at ``OUT/<capture-id>``. Returns the run report;
+    without ``package`` the WARCs and records are left in ``out_dir`` itself."""
+    capture_settings = CaptureSettings.from_mapping(settings)
+    capture_id = capture_id or new_capture_id()
+    out = Path(out_dir)
+    work = out / WORK_DIR / capture_id if package else out
+    info = bag_info(capture_id, urls, bag)  # checked before any fetching: a config error costs nothing
+
+    report = await _capture(urls, work, capture_settings, capture_id)
+    result = report.as_dict()
+    warcs = list(report.warcs)
+    extraction = extract_metadata(warcs, work / "metadata") if warcs else None
+    if extraction is not None:
+        result["metadata"] = {"records": len(extraction.files), "problems": extraction.problems,
+                              "files": [str(p) for p in extraction.files]}
+    if package and warcs and extraction is not None:
+        bag_path = package_bag(out / capture_id, warcs, extraction.files, info,
+                               [capture_event(result), extraction.event])
+        validation = check_bag(bag_path)
+        result["bag"] = {"path": str(bag_path), "valid": validation.valid,
+                         "problems": [str(p) for p in validation.problems],
+                         "bytes": validation.bytes_hashed}
+        if validation.valid:
+            shutil.rmtree(work)  # the bag now holds verified copies of everything in it
+            with contextlib.suppress(OSError):
+                work.parent.rmdir()  # only if no other (e.g. interrupted) capture is in there
+        else:
+            result["bag"]["kept_work_dir"] = str(work)
+    report_path = out / (f"{capture_id}.report.json" if package else REPORT_NAME)
+    result["report"] = str(report_path)
+    write_json_atomic(report_path, result)
+    await create_markdown_artifact(markdown=_markdown(report, result), key="capture-report", description=capture_id)
+    return result
+
+
+def _markdown(report: CaptureReport, result: dict[str, Any]) -> str:
+    text = report.markdown()
+    if "metadata" in result:
+        meta = result["metadata"]
+        text += f"\n## Metadata\n\n- records: {meta['records']}\n"
+        text += "".join(f"- problem: {p}\n" for p in meta["problems"])
+    if "bag" in result:
+        bag = result["bag"]
+        verdict = "valid" if bag["valid"] else f"INVALID ({len(bag['problems'])} problems)"
+        text += f"\n## Bag\n\n- `{bag['path']}`: {verdict}, {bag['bytes']} bytes\n"
+    return text

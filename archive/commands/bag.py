@@ -7,7 +7,6 @@ new bag's path is printed on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import sys
 import tempfile
@@ -17,8 +16,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from archive.errors import ArchiveError, UsageError
+from archive.errors import UsageError
 from archive.package import BagInfo, PremisEvent, build_bag
+from archive.pipeline import extract_to_folder
 
 NAME = "bag"
 HELP = "package WARC files (and metadata extracted from them) into a new BagIt bag"
@@ -57,26 +57,6 @@ def find_warcs(inputs: list[Path]) -> list[Path]:
     return warcs
 
 
-def extract_metadata(warcs: list[Path], into: Path) -> tuple[list[Path], PremisEvent | None, list[str]]:
-    """Write one JSON record per article found in ``warcs``; returns files, event, problems."""
-    try:
-        from archive.extract import extract_warcs
-    except ImportError:
-        return [], None, ["metadata extraction is not available in this installation"]
-    errors: list[ArchiveError] = []
-    files: list[Path] = []
-    for n, record in enumerate(extract_warcs(warcs, errors=errors), start=1):  # type: ignore[arg-type]
-        path = into / f"article-{n:04d}.json"
-        path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        files.append(path)
-    problems = [str(e).splitlines()[0] for e in errors]
-    detail = f"{len(files)} NewsArticle record(s) extracted from {len(warcs)} WARC file(s)"
-    if problems:
-        detail += f"; {len(problems)} problem(s): " + "; ".join(problems[:20])
-    outcome = "success" if files and not problems else ("warning" if files else "failure")
-    return files, PremisEvent("metadata extraction", outcome, detail), problems
-
-
 def run(args: argparse.Namespace) -> int:
     warcs = find_warcs(args.inputs)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -86,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
         metadata: list[Path] = []
         events: list[PremisEvent] = []
         if not args.no_extract:
-            metadata, event, problems = extract_metadata(warcs, Path(tmp))
-            events += [event] if event else []
-            for problem in problems:
+            extraction = extract_to_folder(warcs, Path(tmp))
+            metadata = extraction.files
+            events.append(extraction.event)
+            for problem in extraction.problems:
                 print(f"archive bag: warning: {problem}", file=sys.stderr)
         description = args.description or (
             f"{len(warcs)} WARC file(s) ({', '.join(w.name for w in warcs[:5])}"

@@ -30,24 +30,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, help="requests in flight per host")
     parser.add_argument("--delay", type=float, help="seconds between request starts per host")
     parser.add_argument("--ignore-robots", action="store_true", help="do not honour robots.txt")
+    parser.add_argument("--no-bag", action="store_true",
+                        help="leave the WARCs and metadata records in --out instead of packaging a bag")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """The capture settings as a plain mapping (a flow parameter), config file then flags."""
+def settings_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Capture settings and bag-info defaults as plain mappings (flow parameters): the config
+    file first, then command-line flags."""
     config = load_config(args.config) if args.config else {}
     settings = capture_settings(config, source=str(args.config or "defaults")).as_dict()
+    bag = config.get("bag") or {}
+    if not isinstance(bag, dict):
+        raise UsageError(f"{args.config}: 'bag' must be a mapping of bag-info settings")
     if args.concurrency is not None:
         settings["per_host_concurrency"] = args.concurrency
     if args.delay is not None:
         settings["per_host_delay"] = args.delay
     if args.ignore_robots:
         settings["respect_robots"] = False
-    return settings
+    return settings, bag
 
 
 def run_capture_flow(
-    urls: Sequence[str], out: Path, settings: dict[str, Any], *, verbose: bool = False, quiet: bool = False
+    urls: Sequence[str], out: Path, settings: dict[str, Any], *, bag: dict[str, Any] | None = None,
+    package: bool = True, verbose: bool = False, quiet: bool = False,
 ) -> dict[str, Any]:
     """Run the flow in Prefect's embedded mode (or against PREFECT_API_URL when set)."""
     prepare_prefect(verbose=verbose)
@@ -74,26 +81,49 @@ def run_capture_flow(
     try:
         with progress:
             return asyncio.run(
-                flows.capture_articles(urls=list(urls), out_dir=str(out), settings=settings)
+                flows.capture_articles(urls=list(urls), out_dir=str(out), settings=settings, bag=bag, package=package)
             )
     finally:
         flows.on_article_done.reset(token_a)
         flows.on_resource_fetched.reset(token_r)
 
 
-def print_summary(report: dict[str, Any], out: Path) -> None:
+def print_summary(report: dict[str, Any]) -> None:
+    """What was made: the bag path (or WARC paths) on stdout for scripts, the story on stderr."""
+    err = sys.stderr
     print(f"captured {report['pages_captured']}/{report['pages']} pages, "
-          f"{report['requisites_captured']}/{report['requisites']} requisites")
-    for name in report["warcs"]:
-        print(f"warc: {out / name}")
-    print(f"report: {out / 'capture-report.json'}")
+          f"{report['requisites_captured']}/{report['requisites']} requisites", file=err)
     failures = [f for a in report["articles"] for f in a["failures"]]
     if failures:
-        print(f"{len(failures)} failure(s) recorded:", file=sys.stderr)
+        print(f"{len(failures)} failure(s) recorded (kept in the WARC and the report):", file=err)
         for f in failures[:20]:
-            print(f"  {f['url']}: {f['reason']}", file=sys.stderr)
+            print(f"  {f['url']}: {f['reason']}", file=err)
         if len(failures) > 20:
-            print(f"  ... and {len(failures) - 20} more in the report", file=sys.stderr)
+            print(f"  ... and {len(failures) - 20} more", file=err)
+    meta = report.get("metadata")
+    if meta:
+        print(f"metadata: {meta['records']} NewsArticle record(s)", file=err)
+        for problem in meta["problems"]:
+            print(f"  problem: {problem}", file=err)
+    print(f"report: {report['report']}", file=err)
+    bag = report.get("bag")
+    if bag:
+        verdict = "valid" if bag["valid"] else "INVALID: " + "; ".join(bag["problems"][:5])
+        print(f"bag: {verdict}", file=err)
+        if not bag["valid"]:
+            print(f"working files kept in {bag['kept_work_dir']}", file=err)
+        print(bag["path"])
+    else:
+        out = Path(report["report"]).parent
+        for name in report["warcs"]:
+            print(out / name)
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    """0 when every page was captured (and its bag is valid); failed requisites are only reported."""
+    pages_ok = bool(report["pages"]) and report["pages_captured"] == report["pages"]
+    bag_ok = report.get("bag", {}).get("valid", True)
+    return 0 if pages_ok and bag_ok else 1
 
 
 def read_url_file(path: Path) -> list[str]:
@@ -109,11 +139,12 @@ def run(args: argparse.Namespace) -> int:
     if not given:
         raise UsageError("no URLs given", hint="pass article URLs, or --input-file FILE with one URL per line")
     urls = list(dict.fromkeys(check_seed(u) for u in given))
-    settings = settings_from_args(args)
+    settings, bag = settings_from_args(args)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create output folder {args.out}: {exc.strerror or exc}") from exc
-    report = run_capture_flow(urls, args.out, settings, verbose=args.verbose, quiet=args.quiet)
-    print_summary(report, args.out)
-    return 0 if report["pages"] and report["pages_captured"] == report["pages"] else 1
+    report = run_capture_flow(urls, args.out, settings, bag=bag, package=not args.no_bag,
+                              verbose=args.verbose, quiet=args.quiet)
+    print_summary(report)
+    return exit_code(report)

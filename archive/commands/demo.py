@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from archive.commands.capture import print_summary, run_capture_flow
+from archive.commands.capture import exit_code, print_summary, run_capture_flow
 from archive.capture.settings import CaptureSettings
 from archive.demo.server import DemoServer
 
@@ -25,10 +26,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"demo site: {server.base_url}/ ({len(urls)} article URLs, one behind a redirect)")
         # The demo site is ours and local: no politeness delay needed to be fair to it.
         settings = CaptureSettings(per_host_delay=0.0, operator="archive demo").as_dict()
-        report = run_capture_flow(urls, args.out, settings, verbose=args.verbose, quiet=args.quiet)
-    print_summary(report, args.out)
-    return report_exit(report)
+        bag = {"source_organization": "news-archive demo (NIQASH sample site)"}
+        report = run_capture_flow(urls, args.out, settings, bag=bag, verbose=args.verbose, quiet=args.quiet)
+    print_summary(report)
+    if "bag" in report:
+        show_bag(Path(report["bag"]["path"]))
+    return exit_code(report)
 
 
-def report_exit(report: dict[str, object]) -> int:
-    return 0 if report["pages"] and report["pages_captured"] == report["pages"] else 1
+def show_bag(bag: Path) -> None:
+    """List what the demo made and what to try next (on stderr: stdout is the bag path)."""
+    err = sys.stderr
+    print(f"\nwhat was made, in {bag}:", file=err)
+    for path in sorted(p for p in bag.rglob("*") if p.is_file()):
+        print(f"  {path.relative_to(bag)!s:<72} {path.stat().st_size:>9,} bytes", file=err)
+    print("\nnext:", file=err)
+    print(f"  .venv/bin/archive validate {bag}", file=err)
+    print(f"  .venv/bin/archive extract {bag}/data/warcs/*.warc.gz", file=err)
