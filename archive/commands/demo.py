@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with DemoServer() as server:
         urls = server.article_urls() + [server.url("/old/amnesty-or-disgrace")]
-        print(f"demo site: {server.base_url}/ ({len(urls)} article URLs, one behind a redirect)")
+        print(f"demo site: {server.base_url}/ ({len(urls)} article URLs, one behind a redirect)", file=sys.stderr)
         # The demo site is ours and local: no politeness delay needed to be fair to it.
         settings = CaptureSettings(per_host_delay=0.0, operator="archive demo").as_dict()
         bag = {"source_organization": "news-archive demo (NIQASH sample site)"}
