@@ -1,0 +1,299 @@
+"""The visible page, for the many news pages without structured data.
+
+Every rule here is generic: HTML5 semantics (``article``, ``main``, ``time``, ``h1``), microformat
+conventions (``rel=author``) and the words site builders put in class names the world over
+(byline, author, lead, standfirst, caption...). Nothing keys on one site's markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from archive.extract import values as v
+from archive.extract.dates import find_date, normalize_date
+from archive.extract.parse import clean, tag_of, text_content, text_of
+
+_CHROME_TAGS = frozenset({"nav", "footer", "aside", "header", "form", "menu"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
+_CHROME_WORDS = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|footer|sidebar|side-bar|widget|related|share|sharing|social|"
+    r"comments?|newsletter|promo|advert|ads|ad-slot|cookie|breadcrumbs?|masthead|site-header|topbar|toolbar|"
+    r"subscribe|popular|most-read|trending|recommended|outbrain|taboola|logo)(?:$|[\s_-])"
+)
+_BYLINE_WORDS = re.compile(r"author|byline|by-line|writer|reporter|contributor|journalist|kicker-author")
+_LEAD_WORDS = re.compile(r"(?:^|[\s_-])(?:lead|lede|standfirst|teaser|summary|intro|dek|deck|subtitle|sub-title|"
+                         r"subheadline|sub-headline|excerpt|abstract|sapo|strapline|chapeau)(?:$|[\s_-])")
+_BY_PREFIX = re.compile(r"^\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\s*[:\-]?\s+(.{2,80})$", re.I)
+_TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|«|»|·|•)\s+")
+_CONTAINERS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "h1", "h2", "h3", "header", "footer", "figure"})
+_HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
+_SEP = r"\s*(?:\||·|•|–|—|-|/|,)\s*"
+_PLACE = r"[^\W\d_][^\d|·•/,()\[\]]{1,40}?"
+
+
+def _chrome_itself(node: etree._Element) -> bool:
+    tag = tag_of(node)
+    if tag in _CHROME_TAGS and not (tag in ("header", "footer") and _inside_article(node)):
+        return True
+    role = node.get("role")
+    if role and role.lower() in _CHROME_ROLES:
+        return True
+    if tag in ("body", "html", "article", "main"):
+        return False
+    attrs = node.get("class"), node.get("id")
+    return any(attrs) and bool(_CHROME_WORDS.search(" ".join(a for a in attrs if a).lower()))
+
+
+# Memo of _chrome_itself for one document, keyed by element: lxml keeps one proxy per node while
+# a reference lives (the memo holds them), so identity keys are stable. Created per extraction.
+Memo = dict[etree._Element, bool]
+
+
+def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo | None = None) -> bool:
+    """True when ``el`` sits in navigation, header, footer, sidebar or similar site furniture.
+
+    Ancestors inside the article root (an ``<article>``'s own ``<header>``) are not chrome.
+    """
+    if memo is None:
+        memo = {}
+    for node in _ancestry(el):
+        if root is not None and node is root:
+            return False
+        got = memo.get(node)
+        if got is None:
+            got = memo[node] = _chrome_itself(node)
+        if got:
+            return True
+    return False
+
+
+def _ancestry(el: etree._Element) -> list[etree._Element]:
+    out = [el]
+    out.extend(el.iterancestors())
+    return out
+
+
+def _inside_article(el: etree._Element) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if tag_of(parent) in ("article", "main"):
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _paragraph_text(el: etree._Element, memo: Memo) -> int:
+    return sum(len(text_content(p)) for p in el.iter("p") if not is_chrome(p, el, memo))
+
+
+def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
+    """The element holding the article: ``<article>``/``<main>``, else the densest text block."""
+    memo = {} if memo is None else memo
+    body = doc.find("body")
+    if body is None:
+        return doc
+    for tag in ("article", "main"):
+        found = [el for el in doc.iter(tag) if not is_chrome(el, None, memo)]
+        if found:
+            return found[0] if len(found) == 1 else max(found, key=lambda el: _paragraph_text(el, memo))
+    for el in doc.iter():
+        if isinstance(el.tag, str) and (el.get("role") or "").lower() == "main":
+            return el
+    # No semantic markup: the block whose direct <p> children carry the most text.
+    best: etree._Element = body
+    sizes: dict[etree._Element, int] = {}
+    for p in body.iter("p"):  # one pass: text per parent (a per-<p> sum would be quadratic)
+        parent = p.getparent()
+        if parent is not None:
+            sizes[parent] = sizes.get(parent, 0) + len(text_content(p))
+    for parent, _size in sorted(sizes.items(), key=lambda kv: -kv[1]):
+        if not is_chrome(parent, None, memo):
+            best = parent
+            break
+    if best is not body:
+        # Climb to the container that also holds the headline, if it is near.
+        node = best
+        for _ in range(3):
+            parent = node.getparent()
+            if parent is None or tag_of(parent) == "body":
+                break
+            node = parent
+            if next(node.iter("h1"), None) is not None:
+                return node
+    return best
+
+
+@dataclass
+class Visible:
+    found: v.Found
+    title_suffix: str | None
+
+
+def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
+    """``Headline | Site`` -> (headline, site). Only a short trailing/leading segment is a site name."""
+    parts = _TITLE_SEP.split(title)
+    if len(parts) < 2:
+        return title, None
+    if site_name:
+        low = site_name.lower()
+        if parts[-1].lower() == low:
+            return " - ".join(parts[:-1]), parts[-1]
+        if parts[0].lower() == low:
+            return " - ".join(parts[1:]), parts[0]
+    if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1])) >= len(parts[-1]):
+        return " - ".join(parts[:-1]) if len(parts) > 2 else parts[0], parts[-1]
+    return title, None
+
+
+def _headline(doc: etree._Element, root: etree._Element, site: str | None, memo: Memo) -> str | None:
+    candidates = [h for h in root.iter("h1") if not is_chrome(h, root, memo)] or [
+        h for h in doc.iter("h1") if not is_chrome(h, None, memo)
+    ]
+    for h in candidates:
+        got = text_of(h)
+        if got and len(got) > 3 and (not site or got.lower() != site.lower()):
+            return got
+    return None
+
+
+def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[str, str]]:
+    for scope in (root, doc):
+        for el in scope.iter():
+            if not isinstance(el.tag, str) or is_chrome(el, root if scope is root else None, memo):
+                continue
+            rel = (el.get("rel") or "").lower()
+            attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
+            if "author" in rel.split() or _BYLINE_WORDS.search(attrs):
+                if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
+                    continue
+                raw = text_of(el)
+                got = [a for a in v.agents(raw) if not find_date(a["name"])]
+                if got and len(raw) <= 120:
+                    return got
+            elif tag_of(el) in ("p", "div", "span", "address") and len(el) <= 3:
+                m = _BY_PREFIX.match(text_of(el))
+                if m and len(text_of(el)) <= 90:
+                    got = v.agents(m.group(1))
+                    if got:
+                        return got
+    return []
+
+
+def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str | None, str | None]:
+    """(datePublished, place, dateline text) from ``<time>`` or a short printed dateline."""
+    published = None
+    for t in root.iter("time"):
+        published = normalize_date(t.get("datetime")) or normalize_date(text_of(t))
+        if published:
+            break
+    # A dateline sits near the top of the article: scanning the first elements is enough, and
+    # keeps a several-megabyte page from costing a text extraction per element.
+    for index, el in enumerate(root.iter()):
+        if index > 80:
+            break
+        if not isinstance(el.tag, str):
+            continue
+        if any(tag_of(child) in _CONTAINERS for child in el):
+            continue  # only the innermost block: its text is the dateline, not the dateline plus body
+        quick = text_content(el)
+        if len(quick) > 300 or not _HAS_DIGIT.search(quick):
+            continue  # cheap C-level checks before the full text walk
+        raw = text_of(el)
+        if not raw or len(raw) > 80 or is_chrome(el, root, memo):
+            continue
+        found = find_date(raw)
+        if not found:
+            continue
+        iso, start, end = found
+        before, after = raw[:start].strip(), raw[end:].strip()
+        place = None
+        m_after = re.fullmatch(rf"{_SEP}({_PLACE})", " " + after) if after else None
+        # A place before the date is only trusted in the wire-service form (``KYIV, Ukraine -``,
+        # upper case) or behind a pipe: "Von Karin Hoffmann, 1. September" is a byline, not a place.
+        m_before = re.fullmatch(rf"({_PLACE})\s*\|\s*", before) if before else None
+        if m_before is None and before and before.split(",")[0].isupper():
+            m_before = re.fullmatch(rf"({_PLACE}){_SEP}", before + " ")
+        if m_after and not find_date(m_after.group(1)):
+            place = clean(m_after.group(1))
+        elif m_before and not re.match(r"(?i)(published|updated|posted|date|on)\b", m_before.group(1)):
+            place = clean(m_before.group(1))
+        if published is None:
+            published = iso
+        if place or published == iso:
+            return published, place, raw if place else None
+    return published, None, None
+
+
+def _standfirst(root: etree._Element, memo: Memo) -> str | None:
+    for el in root.iter():
+        if isinstance(el.tag, str) and _LEAD_WORDS.search(" ".join((el.get("class") or "", el.get("id") or "")).lower()):
+            got = text_of(el)
+            if 30 <= len(got) <= 600 and not is_chrome(el, root, memo):
+                return got
+    return None
+
+
+def _first_paragraph(root: etree._Element, memo: Memo) -> str | None:
+    for p in root.iter("p"):
+        got = text_of(p)
+        if 80 <= len(got) <= 500 and not is_chrome(p, root, memo) and not find_date(got[:30]):
+            return got
+    return None
+
+
+def body_text(root: etree._Element, memo: Memo) -> str:
+    # text_content() runs in C; script/style never sit inside <p> in practice.
+    verdict: dict[etree._Element, bool] = {}  # paragraphs share parents: judge each parent once
+    paras = []
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent not in verdict:
+            verdict[parent] = is_chrome(parent, root, memo) if parent is not None else False
+        if not verdict[parent] and not (memo.get(p) if p in memo else _chrome_itself(p)):
+            paras.append(text_content(p))
+    return " ".join(paras) if any(paras) else text_of(root)
+
+
+def word_count(text: str) -> int:
+    """Whitespace-delimited words, as word processors count them (and 8x faster than a regex)."""
+    return len(text.split())
+
+
+def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
+            need: frozenset[str] | None = None, memo: Memo | None = None) -> Visible:
+    """Visible-page values for the fields in ``need`` (all when None): the structured sources
+    usually cover most fields, and the page scan is the expensive part of extraction."""
+    want = (lambda f: True) if need is None else need.__contains__
+    memo = {} if memo is None else memo
+    found: v.Found = {}
+    title_el = next(doc.iter("title"), None)  # C-level walk; find(".//") goes through ElementPath
+    title = text_of(title_el) if title_el is not None else ""
+    from_title, suffix = title_parts(title, site_name) if title else ("", None)
+    if want("headline"):
+        headline = _headline(doc, root, site_name, memo) or (from_title or None)
+        if headline:
+            found["headline"] = headline
+    if want("author"):
+        authors = _byline(root, doc, memo)
+        if authors:
+            found["author"] = authors
+    if want("datePublished") or want("contentLocation"):
+        published, place, dateline = _date_and_place(root, memo)
+        if published:
+            found["datePublished"] = published
+        if place:
+            found["contentLocation"] = {"@type": "Place", "name": place}
+        if dateline:
+            found["dateline"] = dateline
+    if want("description"):
+        lead = _standfirst(root, memo) or _first_paragraph(root, memo)
+        if lead:
+            found["description"] = lead
+    if want("wordCount"):
+        count = word_count(body_text(root, memo))
+        if count:
+            found["wordCount"] = count
+    return Visible(found=found, title_suffix=suffix)

@@ -1,0 +1,115 @@
+"""``<meta>`` and ``<link>`` metadata: OpenGraph (+ ``article:*``), Twitter cards, plain meta names,
+Dublin Core and Highwire ``citation_*``. Returns one Found per source so precedence stays explicit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from archive.extract import values as v
+from archive.extract.dates import normalize_date
+from archive.extract.decode import header_value
+from archive.extract.parse import absolute, clean
+
+_METAS = etree.XPath("//meta[@content]")
+_RELS = etree.XPath("//link[@rel and @href] | //a[@rel and @href]")
+
+
+@dataclass
+class PageMeta:
+    """What the head of the page says, grouped by source."""
+
+    opengraph: v.Found = field(default_factory=dict)
+    twitter: v.Found = field(default_factory=dict)
+    meta: v.Found = field(default_factory=dict)
+    html_lang: str | None = None
+    http_lang: str | None = None
+    canonical: str | None = None
+    alternates: list[tuple[str, str]] = field(default_factory=list)  # (hreflang, absolute url)
+    license: str | None = None
+
+
+def _collect(doc: etree._Element) -> dict[str, list[str]]:
+    tags: dict[str, list[str]] = {}
+    for el in _METAS(doc):
+        key = el.get("property") or el.get("name") or el.get("http-equiv") or el.get("itemprop")
+        content = el.get("content")
+        if key and content is not None and clean(content):
+            tags.setdefault(key.strip().lower(), []).append(clean(content))
+    return tags
+
+
+def _first(tags: dict[str, list[str]], *keys: str) -> str | None:
+    for key in keys:
+        if tags.get(key):
+            return tags[key][0]
+    return None
+
+
+def _all(tags: dict[str, list[str]], *keys: str) -> list[str]:
+    return [value for key in keys for value in tags.get(key, [])]
+
+
+def _put(found: v.Found, key: str, value: object) -> None:
+    if value not in (None, "", [], {}):
+        found[key] = value
+
+
+def extract(doc: etree._Element, base: str, headers: Sequence[tuple[str, str]] = ()) -> PageMeta:
+    tags = _collect(doc)
+    page = PageMeta()
+
+    og = page.opengraph
+    _put(og, "headline", _first(tags, "og:title"))
+    _put(og, "description", _first(tags, "og:description"))
+    _put(og, "publisher", {"@type": "Organization", "name": n} if (n := _first(tags, "og:site_name")) else None)
+    _put(og, "datePublished", normalize_date(_first(tags, "article:published_time", "og:published_time", "article:published")))
+    _put(og, "dateModified", normalize_date(_first(tags, "article:modified_time", "og:updated_time", "article:modified")))
+    _put(og, "inLanguage", v.language(_first(tags, "og:locale")))
+    _put(og, "articleSection", _first(tags, "article:section"))
+    _put(og, "keywords", v.keywords(_all(tags, "article:tag")))
+    _put(og, "author", v.agents(_all(tags, "article:author")))
+    _put(og, "image", v.images(_all(tags, "og:image", "og:image:url", "og:image:secure_url"), base))
+    _put(og, "mainEntityOfPage", absolute(base, _first(tags, "og:url")))
+
+    tw = page.twitter
+    _put(tw, "headline", _first(tags, "twitter:title"))
+    _put(tw, "description", _first(tags, "twitter:description"))
+    _put(tw, "image", v.images(_all(tags, "twitter:image", "twitter:image:src"), base))
+
+    m = page.meta
+    _put(m, "headline", _first(tags, "dc.title", "dcterms.title", "citation_title", "title", "headline"))
+    _put(m, "description", _first(tags, "description", "dc.description", "dcterms.description", "dcterms.abstract", "citation_abstract"))
+    _put(m, "author", v.agents(_all(tags, "author", "dc.creator", "dcterms.creator", "citation_author", "byl", "parsely-author", "sailthru.author")))
+    _put(m, "publisher", {"@type": "Organization", "name": n} if (n := _first(
+        tags, "dc.publisher", "dcterms.publisher", "citation_publisher", "citation_journal_title", "application-name")) else None)
+    _put(m, "datePublished", normalize_date(_first(
+        tags, "date", "pubdate", "publishdate", "publish-date", "publish_date", "article.published", "dc.date.issued",
+        "dcterms.issued", "dc.date", "dcterms.date", "citation_publication_date", "citation_date", "citation_online_date",
+        "sailthru.date", "parsely-pub-date", "datepublished")))
+    _put(m, "dateModified", normalize_date(_first(tags, "last-modified", "dc.date.modified", "dcterms.modified", "article.updated", "datemodified")))
+    _put(m, "inLanguage", v.language(_first(tags, "dc.language", "dcterms.language", "citation_language", "content-language", "language")))
+    _put(m, "keywords", v.keywords(_all(tags, "news_keywords", "keywords", "dc.subject", "citation_keywords")))
+    _put(m, "copyrightNotice", _first(tags, "copyright", "dc.rights", "dcterms.rights", "rights"))
+    _put(m, "articleSection", _first(tags, "section", "article-section", "parsely-section"))
+
+    page.html_lang = v.language(doc.get("lang") or doc.get("xml:lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang"))
+    page.http_lang = v.language(header_value(headers, "content-language"))
+    # Only links with a rel (a page has hundreds of plain <a href>; resolving each costs time).
+    for link in _RELS(doc):
+        rels = (link.get("rel") or "").lower().split()
+        if not {"canonical", "alternate", "license"} & set(rels):
+            continue
+        href = absolute(base, link.get("href"))
+        if not href:
+            continue
+        if "canonical" in rels and link.tag == "link" and page.canonical is None:
+            page.canonical = href
+        elif "alternate" in rels and link.get("hreflang"):
+            page.alternates.append((link.get("hreflang", "").strip(), href))
+        elif "license" in rels and page.license is None:
+            page.license = href
+    return page

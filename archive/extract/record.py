@@ -1,0 +1,158 @@
+"""Assemble the NewsArticle record: each field from the best source that has it, with provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lxml import etree
+
+import archive
+from archive.errors import ArchiveError, ExtractError
+from archive.extract import heuristics, images, jsonld, meta, microdata
+from archive.extract import values as v
+from archive.extract.decode import decode_body
+from archive.extract.parse import absolute, base_url, parse_html
+
+# Order of the record's keys (stable JSON output, easier diffs between runs).
+FIELDS = (
+    "headline", "alternativeHeadline", "description", "author", "publisher", "datePublished", "dateModified",
+    "inLanguage", "contentLocation", "dateline", "articleSection", "keywords", "image", "wordCount",
+    "mainEntityOfPage", "workTranslation", "translationOfWork", "sameAs", "license", "copyrightNotice",
+)
+
+
+def _merge_images(chosen: list[dict[str, str]], page: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Structured images first, then the page's own; captions and credits filled from the page."""
+    by_url = {img["url"]: img for img in page}
+    out = []
+    for img in chosen:
+        extra = by_url.get(img["url"], {})
+        out.append({**{k: val for k, val in extra.items()}, **img})
+    known = {img["url"] for img in out}
+    out.extend(img for img in page if img["url"] not in known)
+    return out
+
+
+def _strip_suffix(title: str, site: str | None) -> str:
+    if not site:
+        return title
+    head, suffix = heuristics.title_parts(title, site)
+    return head if suffix and suffix.lower() == site.lower() else title
+
+
+def _editions(page: meta.PageMeta, url: str, own_lang: str | None) -> dict[str, Any]:
+    """hreflang alternates -> workTranslation, or translationOfWork when ``x-default`` is elsewhere."""
+    own = {url.rstrip("/"), (page.canonical or url).rstrip("/")}
+    default = next((href for lang, href in page.alternates if lang.lower() == "x-default"), None)
+    langs = {href: v.language(lang) for lang, href in page.alternates if lang.lower() != "x-default"}
+    others = [{"@type": "CreativeWork", "url": href, "inLanguage": lang}
+              for href, lang in langs.items() if lang and href.rstrip("/") not in own and (lang != own_lang or not own_lang)]
+    if default and default.rstrip("/") not in own:
+        original = {"@type": "CreativeWork", "url": default}
+        if langs.get(default):
+            original["inLanguage"] = langs[default]  # type: ignore[assignment]
+        siblings = [o["url"] for o in others if o["url"] != default]
+        result: dict[str, Any] = {"translationOfWork": original}
+        if siblings:
+            result["sameAs"] = siblings  # sibling translations: related, not translations of this page
+        return result
+    return {"workTranslation": others} if others else {}
+
+
+def build(
+    doc: etree._Element, *, url: str, headers: Sequence[tuple[str, str]], provenance: Mapping[str, object] | None
+) -> dict[str, object]:
+    base = base_url(doc, url)
+    page = meta.extract(doc, base, headers)
+    sources: list[tuple[str, v.Found]] = [
+        ("json-ld", jsonld.extract(doc, base)),
+        ("microdata", microdata.extract(doc, base)),
+        ("opengraph", page.opengraph),
+        ("meta", page.twitter),
+        ("meta", page.meta),
+    ]
+    site = next((f["publisher"]["name"] for _, f in sources if "publisher" in f), None)
+    memo: heuristics.Memo = {}  # chrome verdicts, shared by every scan of this document
+    root = heuristics.main_root(doc, memo)
+    have = {key for _, found in sources for key in found}
+    # contentLocation/dateline come with the date scan; wordCount is always measured.
+    need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount")
+                     if f not in have or f == "contentLocation" and "dateline" not in have)
+    visible = heuristics.extract(doc, root, site, need, memo)
+    if visible.title_suffix and site is None:
+        visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
+    sources.append(("heuristic", visible.found))
+    # Language: the html element's own lang outranks og:locale, which CMSs often leave at en_US.
+    lang_sources = [("json-ld", sources[0][1].get("inLanguage")), ("microdata", sources[1][1].get("inLanguage")),
+                    ("meta", page.html_lang), ("opengraph", page.opengraph.get("inLanguage")),
+                    ("meta", page.meta.get("inLanguage")), ("http-header", page.http_lang)]
+
+    record: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle"}
+    fields: dict[str, str] = {}
+    for name in FIELDS:
+        if name == "inLanguage":
+            for source, lang in lang_sources:
+                if lang:
+                    record[name], fields[name] = lang, source
+                    break
+            continue
+        for source, found in sources:
+            value = found.get(name)
+            if value in (None, "", [], {}):
+                continue
+            if name == "headline" and source in ("opengraph", "meta"):
+                value = _strip_suffix(str(value), site)
+            record[name], fields[name] = value, source
+            break
+    # Without <article>/<main> the text-density root is a guess; images just outside it (a
+    # photo above the text block) are still article images, so look in the whole body then.
+    semantic = root.tag in ("article", "main") or (root.get("role") or "").lower() == "main"
+    scope = root if semantic else (doc.find("body") if doc.find("body") is not None else root)
+    page_images = images.extract(scope, base, memo)
+    if page_images:
+        chosen = record.get("image")
+        record["image"] = _merge_images(chosen if isinstance(chosen, list) else [], page_images)
+        fields.setdefault("image", "heuristic")
+    if "mainEntityOfPage" not in record or page.canonical:
+        if page.canonical:
+            record["mainEntityOfPage"], fields["mainEntityOfPage"] = page.canonical, "meta"
+    if page.license and "license" not in record:
+        record["license"], fields["license"] = page.license, "meta"
+    for key, value in _editions(page, url, record.get("inLanguage")).items():  # type: ignore[arg-type]
+        record[key], fields[key] = value, "meta"
+    record["url"] = url
+    fields["url"] = "warc" if provenance and "warc" in provenance else "input"
+    prov: dict[str, object] = {"fields": fields}
+    for key, value in (provenance or {}).items():
+        if key != "fields":
+            prov[key] = value
+    prov["extractor"] = {"name": "news-archive", "version": archive.__version__}
+    record["provenance"] = prov
+    return {k: record[k] for k in ("@context", "@type", *FIELDS, "url", "provenance") if k in record}
+
+
+def extract_html(
+    body: bytes,
+    *,
+    url: str,
+    headers: Sequence[tuple[str, str]] = (),
+    provenance: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """One NewsArticle record from a raw HTTP payload (content-encoded as archived).
+
+    Raises ExtractError (decompression bomb, corrupt compressed body, unusable URL); malformed
+    HTML is not an error, it yields what can be read.
+    """
+    if absolute(url, url) is None:
+        raise ExtractError(f"cannot extract {url!r}: not an absolute http(s) URL", hint="pass the page's archived URL")
+    try:
+        decoded = decode_body(body, headers)
+        doc = parse_html(decoded.text)
+        return build(doc, url=url, headers=headers, provenance=provenance)
+    except ArchiveError:
+        raise
+    except (ValueError, TypeError, LookupError, RecursionError, etree.LxmlError) as exc:
+        # Third-party and parser failures on hostile input, translated at the boundary.
+        raise ExtractError(f"{url}: could not extract metadata: {type(exc).__name__}: {exc}",
+                           hint="the page is kept in the WARC; report this page as a bug") from exc

@@ -1,0 +1,161 @@
+"""Find the articles in WARCs (per docs/CONTRACTS.md) and extract one record for each.
+
+Our WARCs name their articles in ``metadata`` records (``x-news-archive-role: article``) whose
+``WARC-Concurrent-To`` is the final response. Foreign WARCs have none: every 200 HTML response is
+then a candidate. A revisit is resolved to the response holding the same payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.errors import ArchiveError, ExtractError, SchemaError
+from archive.extract.decode import MAX_DECODED
+from archive.extract.record import extract_html
+from archive.extract.schema import validate_record
+from archive.records import RecordInfo, iter_records
+
+_HTML = {"text/html", "application/xhtml+xml"}
+
+
+@dataclass
+class _Plan:
+    """What pass one learned: which response ids are articles, and under which requested URL."""
+
+    targets: dict[str, list[str]] = field(default_factory=dict)  # response record id -> requested URLs
+    ours: set[Path] = field(default_factory=set)  # files of a news-archive capture (metadata-driven)
+    revisit_digests: dict[str, str] = field(default_factory=dict)  # revisit record id -> payload digest
+
+
+def _fields(body: bytes) -> list[tuple[str, str]]:
+    out = []
+    for line in body.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep:
+            out.append((name.strip().lower(), value.strip()))
+    return out
+
+
+def _plan(paths: Sequence[Path]) -> _Plan:
+    plan = _Plan()
+    responses: dict[Path, set[str]] = {}
+    # Pass one reads only headers and metadata blocks; unreadable parts are reported in pass two.
+    for path in paths:
+        ids = responses.setdefault(path, set())
+        for rec in iter_records(path, errors=[]):
+            info = rec.info
+            if info.rec_type in ("response", "revisit") and info.record_id:
+                ids.add(info.record_id)
+            if info.rec_type == "revisit" and info.record_id and info.payload_digest:
+                plan.revisit_digests[info.record_id] = info.payload_digest
+            if info.rec_type != "metadata":
+                continue
+            fields = _fields(rec.payload().read(1024 * 1024))
+            if ("x-news-archive-role", "article") not in fields:
+                continue
+            plan.ours.add(path)
+            for target in info.concurrent_to:
+                plan.targets.setdefault(target, []).append(info.target_uri or "")
+    # A capture may put the metadata record in a later file than the response it names.
+    plan.ours.update(path for path, ids in responses.items() if ids & plan.targets.keys())
+    return plan
+
+
+def _is_candidate(info: RecordInfo, plan: _Plan) -> bool:
+    if info.warc in plan.ours:
+        return info.record_id in plan.targets
+    return info.rec_type == "response" and info.status == 200 and info.mime in _HTML
+
+
+def _provenance(info: RecordInfo) -> dict[str, object]:
+    prov: dict[str, object] = {
+        "warc": {"filename": info.warc.name, "recordId": info.record_id or "", "payloadDigest": info.payload_digest,
+                 "targetUri": info.target_uri, "offset": info.offset},
+    }
+    if info.date:
+        prov["captureTime"] = info.date
+    return prov
+
+
+def _wanted(url: str | None, info: RecordInfo, plan: _Plan) -> bool:
+    if url is None:
+        return True
+    names = {info.target_uri, *plan.targets.get(info.record_id or "", [])}
+    return url in names
+
+
+def extract_warcs(
+    paths: Sequence[Path], *, url: str | None = None, errors: list[ArchiveError] | None = None
+) -> Iterator[dict[str, object]]:
+    """Yield one record per article in ``paths`` (provenance from the WARC record).
+
+    Problems (unreadable WARC, unextractable page, record failing the schema) are appended to
+    ``errors`` when given (an invalid record is still yielded, so nothing is lost); without
+    ``errors`` the first problem is raised.
+    """
+    paths = [Path(p) for p in paths]
+
+    def report(exc: ArchiveError) -> None:
+        if errors is None:
+            raise exc
+        errors.append(exc)
+
+    plan = _plan(paths)
+    # Digests of the payloads that article revisits point to: those originals' bodies are kept.
+    wanted_digests = {d for rid, d in plan.revisit_digests.items() if rid in plan.targets}
+    originals: dict[str, tuple[bytes, tuple[tuple[str, str], ...], RecordInfo]] = {}
+    pending: list[RecordInfo] = []  # revisits met before their original
+
+    def one(info: RecordInfo, body: bytes, headers: tuple[tuple[str, str], ...], original: RecordInfo | None) -> dict[str, object] | None:
+        prov = _provenance(info)
+        if original is not None:
+            prov["warc"]["refersTo"] = {"filename": original.warc.name, "recordId": original.record_id or "",  # type: ignore[index]
+                                        "offset": original.offset}
+        try:
+            # Wget 1.19-1.20 wrapped every WARC-Target-URI in <...> (a known bug): unwrap it.
+            page_url = (info.target_uri or "").strip().removeprefix("<").removesuffix(">")
+            record = extract_html(body, url=page_url, headers=headers, provenance=prov)
+        except ArchiveError as exc:
+            report(exc)
+            return None
+        try:
+            validate_record(record)
+        except SchemaError as exc:
+            report(exc)  # still yielded: an imperfect record loses less than none
+        return record
+
+    for path in paths:
+        for rec in iter_records(path, errors=errors):  # type: ignore[arg-type]
+            info = rec.info
+            keep = info.rec_type == "response" and info.payload_digest in wanted_digests
+            candidate = _is_candidate(info, plan) and _wanted(url, info, plan)
+            if not (keep or candidate):
+                continue
+            if info.rec_type == "revisit":
+                if candidate:
+                    got = originals.get(info.payload_digest or "")
+                    if got is None:
+                        pending.append(info)
+                    elif (record := one(info, got[0], got[1], got[2])) is not None:
+                        yield record
+                continue
+            body = rec.payload().read(MAX_DECODED + 1)
+            if len(body) > MAX_DECODED:
+                report(ExtractError(f"{path} at offset {info.offset}: body larger than {MAX_DECODED} bytes, skipped",
+                                    hint="the page is kept in the WARC; only its metadata was not extracted"))
+                continue
+            headers = info.http_headers or ()
+            if keep and info.payload_digest:
+                originals.setdefault(info.payload_digest, (body, headers, info))
+            if candidate and (record := one(info, body, headers, None)) is not None:
+                yield record
+    for info in pending:
+        got = originals.get(info.payload_digest or "")
+        if got is None:
+            report(ExtractError(f"{info.warc} at offset {info.offset}: article {info.target_uri} is a revisit of a "
+                                f"payload ({info.payload_digest}) not found in the given WARCs",
+                                hint="pass the WARC holding the original response too"))
+        elif (record := one(info, got[0], got[1], got[2])) is not None:
+            yield record
