@@ -31,11 +31,13 @@ _real_connect_ex = socket.socket.connect_ex
 def _check_address(address: object) -> None:
     if isinstance(address, tuple) and address:
         host = address[0]
+        if host == "localhost":
+            return
         try:
             ip = ipaddress.ip_address(host)
         except ValueError:
             _outside.append(address)
-            raise ConnectionRefusedError(f"test tried to contact {host!r} by name; tests use 127.0.0.1 only")
+            raise ConnectionRefusedError(f"test tried to contact {host!r} by name; tests use 127.0.0.1 only") from None
         if not ip.is_loopback:
             _outside.append(address)
             raise ConnectionRefusedError(f"test tried to contact {address!r}: tests never leave 127.0.0.0/8")

@@ -160,9 +160,8 @@ class Fetcher:
             except FetchError as exc:
                 if not exc.transient or attempt > self.settings.retries:
                     if attempt > 1:
-                        exc.reason = f"{exc.reason} (after {attempt} attempts)"
-                        exc.args = (f"{exc.url}: {exc.reason}",)
-                        exc.message = exc.args[0]
+                        raise FetchError(exc.url, f"{exc.reason} (after {attempt} attempts)",
+                                         transient=exc.transient, hint=exc.hint) from exc
                     raise
                 notes.append(f"attempt {attempt}: {exc.reason}")
                 await self._sleep(self._backoff(attempt))

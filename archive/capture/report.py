@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,11 +33,6 @@ class CaptureReport:
     @property
     def failures(self) -> list[Failure]:
         return [f for a in self.articles for f in a.failures]
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every page was captured (failed requisites are only reported), else 1."""
-        return 0 if self.articles and self.pages_ok == len(self.articles) else 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,9 +70,6 @@ class CaptureReport:
             lines += [f"- `{f.url}`: {f.reason}" for f in self.failures]
         return "\n".join(lines) + "\n"
 
-    def write(self, directory: Path) -> Path:
-        return write_json_atomic(directory / REPORT_NAME, self.as_dict())
-
 
 def write_json_atomic(path: Path, data: Any) -> Path:
     """Write JSON to a temporary file in the same folder, fsync, then rename over ``path``."""
@@ -107,9 +98,3 @@ def failed_article(url: str, reason: str, *, transient: bool) -> ArticleResult:
         url=url, final_url=None, status=None, ok=False, record_id=None, warc=None,
         failures=[Failure(url, reason, transient)],
     )
-
-
-def summarise(articles: Sequence[ArticleResult]) -> str:
-    ok = sum(1 for a in articles if a.ok)
-    failed = sum(len(a.failures) for a in articles)
-    return f"{ok}/{len(articles)} pages captured, {failed} failure(s) recorded"

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from archive.commands.capture import exit_code, print_summary, run_capture_flow
 from archive.capture.settings import CaptureSettings
+from archive.commands.capture import exit_code, print_summary, run_capture_flow
 from archive.demo.server import DemoServer
 
 NAME = "demo"
