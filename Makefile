@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 # Prefect state stays in the project folder, never in the home directory by surprise.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
 
 .PHONY: install demo test bench clean
 

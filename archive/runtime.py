@@ -14,7 +14,9 @@ def prepare_prefect(state_dir: Path | None = None, *, verbose: bool = False) -> 
     """Default PREFECT_HOME to a visible project folder (not ~/.prefect); return it."""
     home = Path(os.environ.get("PREFECT_HOME") or state_dir or Path.cwd() / ".prefect")
     os.environ.setdefault("PREFECT_HOME", str(home))
+    # An archiving tool phones nowhere by default (and offline, telemetry only logs errors).
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         # The embedded server logs its own shutdown races as errors; they are not ours to show.

@@ -93,7 +93,8 @@ def print_summary(report: dict[str, Any]) -> None:
     err = sys.stderr
     print(f"captured {report['pages_captured']}/{report['pages']} pages, "
           f"{report['requisites_captured']}/{report['requisites']} requisites", file=err)
-    failures = [f for a in report["articles"] for f in a["failures"]]
+    # Two URLs of one article (e.g. behind a redirect) share failures: list each once.
+    failures = list({(f["url"], f["reason"]): f for a in report["articles"] for f in a["failures"]}.values())
     if failures:
         print(f"{len(failures)} failure(s) recorded (kept in the WARC and the report):", file=err)
         for f in failures[:20]:
