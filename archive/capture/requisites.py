@@ -100,6 +100,10 @@ def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> Pa
     """Requisites and outlinks of an HTML document. Malformed markup yields what can be read."""
     if not html.strip():
         return PageLinks((), ())
+    if encoding is None and _is_utf8(html):
+        # Undeclared pages would otherwise be read as Latin-1, garbling non-ASCII URLs; text in a
+        # legacy charset is almost never valid UTF-8, so this cannot misread a declared one.
+        encoding = "utf-8"
     try:
         parser = lxml.html.HTMLParser(encoding=encoding, no_network=True, remove_comments=True)
     except LookupError:  # a charset name lxml does not know: let it sniff instead
@@ -165,6 +169,14 @@ def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> Pa
     seen = set(requisites)
     outlinks = [u for u in _unique(resolve(base, o) for o in outs) if u not in seen]
     return PageLinks(tuple(requisites), tuple(outlinks))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _unique(urls: Iterable[str | None]) -> list[str]:

@@ -23,7 +23,19 @@ def check_seed(url: str) -> str:
         )
     if not parts.hostname:
         raise ScopeError(f"refusing {url!r}: the URL has no host name")
-    return urldefrag(text)[0]
+    normal = normalise(urldefrag(text)[0])
+    if normal is None:
+        raise ScopeError(f"refusing {url!r}: not a valid URL")
+    return normal
+
+
+def normalise(url: str) -> str | None:
+    """The URI form that goes on the wire and into WARC-Target-URI: non-ASCII paths and queries
+    percent-encoded (UTF-8), internationalised host names in punycode. None if invalid."""
+    try:
+        return str(httpx.URL(url))
+    except (httpx.InvalidURL, ValueError):
+        return None
 
 
 def resolve(base: str, ref: str) -> str | None:
@@ -42,7 +54,7 @@ def resolve(base: str, ref: str) -> str | None:
         return None
     if parts.scheme.lower() not in FETCHABLE_SCHEMES or not parts.hostname:
         return None
-    return urldefrag(absolute)[0]
+    return normalise(urldefrag(absolute)[0])
 
 
 def host_key(url: str) -> str:

@@ -86,3 +86,13 @@ def test_seed_fragment_dropped_and_resolution_rules() -> None:
     assert resolve(BASE, "javascript:void(0)") is None
     assert resolve(BASE, "data:image/png;base64,xx") is None
     assert resolve(BASE, "../img/x.png#frag") == "http://127.0.0.1:8000/news/img/x.png"
+
+
+def test_non_ascii_urls_are_stored_as_percent_encoded_uris() -> None:
+    # Arabic and Kurdish news sites use Arabic-script paths; a WARC-Target-URI must be a URI.
+    html = "<img src='/صور/انبار 1.jpg'><a href='/خبر.html?q=نقاش'>x</a>".encode()
+    links = page_links(html, "http://127.0.0.1/ar/")
+    assert links.requisites == ("http://127.0.0.1/%D8%B5%D9%88%D8%B1/%D8%A7%D9%86%D8%A8%D8%A7%D8%B1%201.jpg",)
+    assert links.outlinks == ("http://127.0.0.1/%D8%AE%D8%A8%D8%B1.html?q=%D9%86%D9%82%D8%A7%D8%B4",)
+    assert check_seed("http://BÜCHER.example/x#frag") == "http://xn--bcher-kva.example/x"
+    assert resolve(BASE, "/already%20encoded.jpg") == "http://127.0.0.1:8000/already%20encoded.jpg"
