@@ -1,21 +1,100 @@
-"""Loading the YAML configuration. Errors name the file, line and key."""
+"""The YAML configuration: loaded, overridden from the environment, checked against
+`schemas/config.schema.json`, and turned into typed settings.
+
+Every problem is reported at once, each with the file, the line and the field, e.g.
+``config/site.yaml:12: sources[1].schedule.cron: 'every day' is not a cron expression``.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import jsonschema
 import yaml
+from cronsim import CronSim, CronSimError
 
 from archive.capture.settings import CaptureSettings
 from archive.errors import ConfigError
 
-TOP_LEVEL_KEYS = frozenset({"capture", "output", "bag", "sources", "audit"})
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.json"
+ENV_PREFIX = "ARCHIVE_"
 
 
-def load_config(path: Path) -> dict[str, Any]:
-    """Parse a YAML config file into a mapping; raise ConfigError with the location on errors."""
+@dataclass(frozen=True)
+class Schedule:
+    cron: str
+    timezone: str = "UTC"
+
+    def next_runs(self, after: datetime, count: int = 3) -> list[datetime]:
+        """The next ``count`` run times after ``after``, in the schedule's time zone."""
+        it = CronSim(self.cron, after.astimezone(ZoneInfo(self.timezone)))
+        return [next(it) for _ in range(count)]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    urls: tuple[str, ...] = ()
+    feed: str | None = None
+    sitemap: str | None = None
+    max_articles: int | None = None
+    schedule: Schedule | None = None
+
+    @property
+    def kind(self) -> str:
+        return "feed" if self.feed else "sitemap" if self.sitemap else "urls"
+
+
+@dataclass(frozen=True)
+class Audit:
+    log: Path
+    fast: bool = False
+    schedule: Schedule | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    output: Path
+    capture: CaptureSettings
+    bag: Mapping[str, str] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    audit: Audit | None = None
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"{self.path}: no source named {name!r} (sources: {known})")
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Line (1-based) of every value in a composed YAML document, keyed by its path."""
+    found = {path: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = path + (key.value,)
+            found[child] = key.start_mark.line + 1
+            found.update({k: v for k, v in _lines(value, child).items() if k != child})
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found.update(_lines(item, path + (index,)))
+    return found
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -23,6 +102,7 @@ def load_config(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
@@ -31,20 +111,148 @@ def load_config(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the top level must be a mapping of sections, not {type(data).__name__}")
-    unknown = sorted(str(k) for k in data if k not in TOP_LEVEL_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown section(s) {', '.join(unknown)}",
-            hint=f"known sections: {', '.join(sorted(TOP_LEVEL_KEYS))}",
+    return dict(data), _lines(node) if node is not None else {}
+
+
+def _env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
+    """Apply ARCHIVE_OUTPUT, ARCHIVE_CAPTURE_<SETTING>, ARCHIVE_BAG_<FIELD>; return what was set.
+
+    Values are read as YAML scalars, so ARCHIVE_CAPTURE_PER_HOST_DELAY=1.5 is a number and
+    ARCHIVE_CAPTURE_RESPECT_ROBOTS=false a boolean."""
+    applied = []
+    for name, raw in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        value = yaml.safe_load(raw) if raw.strip() else None
+        if key == "output":
+            data["output"] = raw
+        elif key.startswith(("capture_", "bag_")):
+            section, _, setting = key.partition("_")
+            target = data.setdefault(section, {}) or {}
+            data[section] = target
+            target[setting] = raw if section == "bag" else value
+        else:
+            continue
+        applied.append(name)
+    return applied
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _pointer(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int], where: str) -> list[str]:
+    problems = []
+    validator = jsonschema.Draft202012Validator(_schema())
+    found: list[tuple[tuple[Any, ...], str]] = []
+    for error in validator.iter_errors(data):
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+            # One problem per unknown key, at the key's own line (a typo is found where it is).
+            allowed = set(error.schema.get("properties", {}))
+            found += [(path + (key,), "unknown key") for key in error.instance if key not in allowed]
+        else:
+            found.append((path, error.message))
+    for path, message in sorted(found, key=lambda item: [str(p) for p in item[0]]):
+        line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
+        problems.append(f"{where}:{line}: {_pointer(path)}: {message}" if line else f"{where}: {_pointer(path)}: {message}")
+    names: set[str] = set()
+    for index, source in enumerate(data.get("sources") or []):
+        if not isinstance(source, Mapping):
+            continue
+        name = source.get("name")
+        if name in names:
+            problems.append(f"{where}:{lines.get(('sources', index, 'name'), '?')}: sources[{index}].name: "
+                            f"{name!r} is used twice")
+        names.add(name)
+    for path, schedule in _schedules(data):
+        problems += _check_schedule(schedule, path, lines, where)
+    return problems
+
+
+def _schedules(data: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
+    found = []
+    for index, source in enumerate(data.get("sources") or []):
+        if isinstance(source, Mapping) and isinstance(source.get("schedule"), Mapping):
+            found.append((("sources", index, "schedule"), source["schedule"]))
+    audit = data.get("audit")
+    if isinstance(audit, Mapping) and isinstance(audit.get("schedule"), Mapping):
+        found.append((("audit", "schedule"), audit["schedule"]))
+    return found
+
+
+def _check_schedule(schedule: Mapping[str, Any], path: tuple[Any, ...], lines: dict[tuple[Any, ...], int],
+                    where: str) -> list[str]:
+    problems = []
+    cron, tz = schedule.get("cron"), schedule.get("timezone", "UTC")
+    if isinstance(cron, str):
+        try:
+            CronSim(cron, datetime.now())
+        except (CronSimError, ValueError) as exc:
+            line = lines.get(path + ("cron",), "?")
+            problems.append(f"{where}:{line}: {_pointer(path + ('cron',))}: {cron!r} is not a cron expression ({exc})")
+    if isinstance(tz, str):
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            line = lines.get(path + ("timezone",), "?")
+            problems.append(f"{where}:{line}: {_pointer(path + ('timezone',))}: unknown time zone {tz!r}")
+    return problems
+
+
+def load_config(path: Path | None, *, env: Mapping[str, str] | None = None) -> Config:
+    """Read, override from ``env`` (default: the process environment), check and type a config.
+
+    ``path=None`` gives the defaults plus environment overrides."""
+    env = os.environ if env is None else env
+    data, lines = _read(path) if path is not None else ({}, {})
+    where = str(path) if path is not None else "defaults"
+    applied = _env_overrides(data, env)
+    problems = _problems(data, lines, where)
+    if problems:
+        hint = "see config/default.yaml and schemas/config.schema.json"
+        if applied:
+            hint += f"; environment overrides in effect: {', '.join(applied)}"
+        raise ConfigError(f"{len(problems)} problem(s) in the configuration:\n  " + "\n  ".join(problems), hint=hint)
+    return _typed(data, path, where)
+
+
+def _schedule(value: Mapping[str, Any] | None) -> Schedule | None:
+    return Schedule(value["cron"], value.get("timezone", "UTC")) if value else None
+
+
+def _typed(data: Mapping[str, Any], path: Path | None, where: str) -> Config:
+    # Relative paths are relative to the current folder, as --out is on the command line.
+    output = Path(os.path.expanduser(str(data.get("output") or "captures")))
+    output = output if output.is_absolute() else (Path.cwd() / output)
+    sources = tuple(
+        Source(
+            name=s["name"], urls=tuple(s.get("urls") or ()), feed=s.get("feed"), sitemap=s.get("sitemap"),
+            max_articles=s.get("max_articles"), schedule=_schedule(s.get("schedule")),
         )
-    return dict(data)
-
-
-def capture_settings(config: Mapping[str, Any], *, source: str = "config") -> CaptureSettings:
-    section = config.get("capture") or {}
-    if not isinstance(section, Mapping):
-        raise ConfigError(f"{source}: 'capture' must be a mapping of settings")
-    return CaptureSettings.from_mapping(section, source=f"{source}: capture")
+        for s in data.get("sources") or ()
+    )
+    audit_data = data.get("audit")
+    audit = None
+    if audit_data is not None:
+        log = Path(audit_data.get("log") or output / "audit-log.jsonl")
+        audit = Audit(log=log if log.is_absolute() else Path.cwd() / log, fast=bool(audit_data.get("fast", False)),
+                      schedule=_schedule(audit_data.get("schedule")))
+    return Config(
+        path=path, output=output,
+        capture=CaptureSettings.from_mapping(data.get("capture") or {}, source=f"{where}: capture"),
+        bag={k: str(v) for k, v in (data.get("bag") or {}).items()},
+        sources=sources, audit=audit,
+    )

@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from archive.capture.urls import check_seed
-from archive.config import capture_settings, load_config
+from archive.capture.settings import CaptureSettings
+from archive.config import load_config
 from archive.errors import UsageError
 from archive.runtime import prepare_prefect
 
@@ -36,20 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Capture settings and bag-info defaults as plain mappings (flow parameters): the config
-    file first, then command-line flags."""
-    config = load_config(args.config) if args.config else {}
-    settings = capture_settings(config, source=str(args.config or "defaults")).as_dict()
-    bag = config.get("bag") or {}
-    if not isinstance(bag, dict):
-        raise UsageError(f"{args.config}: 'bag' must be a mapping of bag-info settings")
+    """Capture settings and bag-info defaults as plain mappings (flow parameters): defaults,
+    then the config file, then ARCHIVE_* environment variables, then command-line flags."""
+    config = load_config(args.config)
+    settings = config.capture.as_dict()
     if args.concurrency is not None:
         settings["per_host_concurrency"] = args.concurrency
     if args.delay is not None:
         settings["per_host_delay"] = args.delay
     if args.ignore_robots:
         settings["respect_robots"] = False
-    return settings, bag
+    CaptureSettings.from_mapping(settings, source="command line")  # flags get the same checks
+    return settings, dict(config.bag)
 
 
 def run_capture_flow(
