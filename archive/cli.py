@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "bag",
     "validate",
     "demo",
+    "schedule",
+    "replay", "index", "list", "show", "wacz",
 )
 
 

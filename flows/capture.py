@@ -28,6 +28,7 @@ from archive.capture.report import REPORT_NAME, CaptureReport, failed_article, w
 from archive.capture.session import ArticleResult, CaptureSession, Fetched
 from archive.capture.settings import CaptureSettings
 from archive.errors import FetchError
+from archive.history import HISTORY_NAME, CaptureHistory, Captured, unchanged_filter
 from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
 from archive.validate import ValidationReport, validate_bag
@@ -75,12 +76,15 @@ def check_bag(bag: Path) -> ValidationReport:
     return validate_bag(bag)
 
 
-async def _capture(urls: list[str], work: Path, settings: CaptureSettings, capture_id: str) -> CaptureReport:
+async def _capture(urls: list[str], work: Path, settings: CaptureSettings, capture_id: str,
+                   history: CaptureHistory | None) -> CaptureReport:
     started = datetime.now(UTC)
     gate = asyncio.Semaphore(settings.article_concurrency)
     done_hook = on_article_done.get()
     capture_task = capture_article.with_options(retries=settings.task_retries, retry_delay_seconds=settings.task_retry_delay)
-    async with CaptureSession(work, settings, capture_id=capture_id, on_fetched=on_resource_fetched.get()) as session:
+    unchanged = unchanged_filter(history.latest_digests()) if history else None
+    async with CaptureSession(work, settings, capture_id=capture_id, on_fetched=on_resource_fetched.get(),
+                              unchanged=unchanged) as session:
 
         async def one(url: str) -> ArticleResult:
             async with gate:
@@ -107,19 +111,33 @@ async def capture_articles(
     bag: dict[str, Any] | None = None,
     package: bool = True,
     capture_id: str | None = None,
+    incremental: bool = False,
 ) -> dict[str, Any]:
     """Capture ``urls`` with their requisites, extract a NewsArticle record for each, and (with
     ``package``) build and validate a BagIt bag at ``OUT/<capture-id>``. Returns the run report;
-    without ``package`` the WARCs and records are left in ``out_dir`` itself."""
+    without ``package`` the WARCs and records are left in ``out_dir`` itself.
+
+    With ``incremental``, the capture history in ``out_dir`` is consulted: a page whose payload
+    is unchanged since its last capture is skipped, and a run that captures nothing new makes
+    no bag. Each bag stays self-contained (revisits only refer to records in the same bag)."""
     capture_settings = CaptureSettings.from_mapping(settings)
     capture_id = capture_id or new_capture_id()
     out = Path(out_dir)
     work = out / WORK_DIR / capture_id if package else out
     info = bag_info(capture_id, urls, bag)  # checked before any fetching: a config error costs nothing
 
-    report = await _capture(urls, work, capture_settings, capture_id)
+    history = CaptureHistory(out / HISTORY_NAME) if incremental else None
+    report = await _capture(urls, work, capture_settings, capture_id, history)
     result = report.as_dict()
+    fresh = [a for a in report.articles if a.ok and not a.unchanged]
+    result["unchanged"] = sum(1 for a in report.articles if a.unchanged)
     warcs = list(report.warcs)
+    if incremental and not fresh:
+        # Nothing new (at most robots.txt was fetched): no bag, and no leftovers that look like one.
+        shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            work.parent.rmdir()
+        warcs = []
     extraction = extract_metadata(warcs, work / "metadata") if warcs else None
     if extraction is not None:
         result["metadata"] = {"records": len(extraction.files), "problems": extraction.problems,
@@ -137,6 +155,13 @@ async def capture_articles(
                 work.parent.rmdir()  # only if no other (e.g. interrupted) capture is in there
         else:
             result["bag"]["kept_work_dir"] = str(work)
+    if history is not None and fresh and result.get("bag", {}).get("valid", not package):
+        # Only what is safely in a valid bag counts as captured for the next incremental run.
+        bag_path = result.get("bag", {}).get("path")
+        history.record(
+            (Captured(a.url, a.final_url, a.captured_at or "", a.payload_digest) for a in fresh if a.payload_digest),
+            capture_id=capture_id, bag=bag_path,
+        )
     report_path = out / (f"{capture_id}.report.json" if package else REPORT_NAME)
     result["report"] = str(report_path)
     write_json_atomic(report_path, result)

@@ -58,6 +58,8 @@ class Fetched:
     children: tuple[str, ...] = ()
     outlinks: tuple[str, ...] = ()
     location: str | None = None
+    payload_digest: str | None = None
+    unchanged: bool = False
 
     @property
     def ok(self) -> bool:
@@ -76,10 +78,14 @@ class ArticleResult:
     requisites_ok: int = 0
     outlinks: int = 0
     failures: list[Failure] = field(default_factory=list)
+    payload_digest: str | None = None
+    captured_at: str | None = None
+    unchanged: bool = False  # skipped: same payload as the last capture (incremental mode)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "url": self.url, "final_url": self.final_url, "status": self.status, "ok": self.ok,
+            "unchanged": self.unchanged, "payload_digest": self.payload_digest, "captured_at": self.captured_at,
             "record_id": self.record_id, "warc": self.warc, "requisites": self.requisites,
             "requisites_ok": self.requisites_ok, "outlinks": self.outlinks,
             "failures": [f.as_dict() for f in self.failures],
@@ -97,6 +103,7 @@ class CaptureSession:
         capture_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         on_fetched: Callable[[Fetched], None] | None = None,
+        unchanged: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.settings = settings or CaptureSettings()
         self.out_dir = Path(out_dir)
@@ -107,6 +114,8 @@ class CaptureSession:
         self.fetcher = Fetcher(self.settings, transport=transport)
         self.robots = RobotsPolicy(self.settings.user_agent, self._load_robots)
         self._on_fetched = on_fetched
+        # Incremental captures: (url, payload digest) -> True when the page is as last archived.
+        self._unchanged = unchanged
         self._inflight: dict[str, asyncio.Future[Fetched]] = {}
         self._by_digest: dict[str, tuple[str, WrittenRecord]] = {}
         self._write_lock = asyncio.Lock()
@@ -132,9 +141,12 @@ class CaptureSession:
         itself could not be fetched because of a transient error (so a caller may retry);
         everything else, including HTTP errors, is recorded in the result."""
         seed = check_seed(url)
-        page = await self.fetch(seed, parse=True)
+        page = await self.fetch(seed, parse=True, known_as=seed if self._unchanged else None)
         if page.failure is not None and page.failure.transient:
             raise FetchError(seed, page.failure.reason, transient=True)
+        if page.unchanged:
+            return ArticleResult(url=seed, final_url=page.final_url, status=page.status, ok=True, record_id=None,
+                                 warc=None, payload_digest=page.payload_digest, unchanged=True)
         failures: list[Failure] = [page.failure] if page.failure else []
         if page.status is not None and page.status >= 400:
             failures.append(Failure(page.final_url or seed, f"HTTP {page.status}"))
@@ -167,6 +179,7 @@ class CaptureSession:
             warc=page.record.filename if page.record else None,
             requisites=len(requisites), requisites_ok=sum(1 for r in requisites if r.ok),
             outlinks=len(outlinks), failures=failures,
+            payload_digest=page.payload_digest, captured_at=page.record.date if page.record else None,
         )
 
     async def _fetch_tree(self, roots: tuple[str, ...], referer: str) -> list[Fetched]:
@@ -184,20 +197,25 @@ class CaptureSession:
 
     # -- one URL: a chain of hops, each hop fetched once per session --------------------------
 
-    async def fetch(self, url: str, *, referer: str | None = None, parse: bool = False) -> Fetched:
+    async def fetch(
+        self, url: str, *, referer: str | None = None, parse: bool = False, known_as: str | None = None
+    ) -> Fetched:
         """Fetch ``url`` following redirects hop by hop (each hop recorded).
 
         Hops, not chains, are shared within the session: two chains meeting at one URL reuse
         its hop, and since a hop never waits for another hop, crossing chains cannot deadlock.
+        With ``known_as`` (incremental mode), a final 200 whose payload matches the last capture
+        of ``known_as`` or of its own URL is not recorded: the result says ``unchanged``.
         """
         result = Fetched(url=url)
         seen = {url}
         current = url
         for hop_number in range(self.settings.max_redirects + 1):
-            hop = await self._hop(current, referer, parse)
+            hop = await self._hop(current, referer, parse, known_as)
             result.final_url, result.status, result.content_type = hop.final_url, hop.status, hop.content_type
             result.record, result.revisit, result.truncated = hop.record, hop.revisit, hop.truncated
             result.children, result.outlinks, result.hops = hop.children, hop.outlinks, hop_number
+            result.payload_digest, result.unchanged = hop.payload_digest, hop.unchanged
             if hop.failure is not None:
                 result.failure = hop.failure
                 return result
@@ -211,13 +229,13 @@ class CaptureSession:
         result.failure = Failure(url, f"more than {self.settings.max_redirects} redirects")
         return result
 
-    async def _hop(self, url: str, referer: str | None, parse: bool) -> Fetched:
+    async def _hop(self, url: str, referer: str | None, parse: bool, known_as: str | None = None) -> Fetched:
         future = self._inflight.get(url)
         if future is not None:
             return await asyncio.shield(future)
         future = self._inflight[url] = asyncio.get_running_loop().create_future()
         try:
-            hop = await self._fetch_hop(url, referer, parse)
+            hop = await self._fetch_hop(url, referer, parse, known_as)
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # mark retrieved: the raiser reports it, waiters get it too
@@ -230,7 +248,7 @@ class CaptureSession:
             self._on_fetched(hop)
         return hop
 
-    async def _fetch_hop(self, url: str, referer: str | None, parse: bool) -> Fetched:
+    async def _fetch_hop(self, url: str, referer: str | None, parse: bool, known_as: str | None = None) -> Fetched:
         """One request for one URL: robots check, fetch, record, and (if asked) link discovery.
         ``location`` is set when the response redirects somewhere fetchable."""
         hop = Fetched(url=url)
@@ -243,6 +261,11 @@ class CaptureSession:
             hop.failure = Failure(url, exc.reason, exc.transient)
             return hop
         try:
+            hop.payload_digest = exchange.payload_digest
+            if known_as is not None and self._is_unchanged(exchange, url, known_as):
+                hop.final_url, hop.status, hop.content_type = url, exchange.status, exchange.content_type
+                hop.unchanged = True
+                return hop
             hop.record, hop.revisit = await self._record(exchange)
             hop.final_url, hop.status, hop.content_type = url, exchange.status, exchange.content_type
             hop.truncated = exchange.truncated
@@ -260,6 +283,11 @@ class CaptureSession:
             return hop
         finally:
             exchange.close()
+
+    def _is_unchanged(self, exchange: Exchange, url: str, known_as: str) -> bool:
+        if self._unchanged is None or exchange.status != 200 or exchange.truncated:
+            return False
+        return self._unchanged(known_as, exchange.payload_digest) or self._unchanged(url, exchange.payload_digest)
 
     def _parse_children(self, exchange: Exchange, result: Fetched) -> None:
         ctype = exchange.content_type

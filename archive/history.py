@@ -1,0 +1,80 @@
+"""The capture history: what was captured, when, with what payload digest, into which bag.
+
+A SQLite file in the output folder (``capture-history.sqlite``), so incremental captures can
+skip an article whose page has not changed since it was last archived. One row per captured
+article page; lookups read the latest row per URL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.errors import ArchiveError
+
+HISTORY_NAME = "capture-history.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS captures (
+    url TEXT NOT NULL,
+    final_url TEXT,
+    captured_at TEXT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    capture_id TEXT NOT NULL,
+    bag TEXT
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures (url, captured_at);
+"""
+
+
+@dataclass(frozen=True)
+class Captured:
+    url: str
+    final_url: str | None
+    captured_at: str
+    payload_digest: str
+
+
+class CaptureHistory:
+    """Opened per use; every write is one transaction, so a crash never leaves half a run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db, db:
+                db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ArchiveError(f"cannot open capture history {self.path}: {exc}",
+                               hint="is the output folder writable, and the file a SQLite database?") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def latest_digests(self) -> dict[str, str]:
+        """URL (as requested, and as finally fetched) -> payload digest of its latest capture."""
+        query = "SELECT url, final_url, payload_digest FROM captures ORDER BY captured_at"
+        digests: dict[str, str] = {}
+        with closing(self._connect()) as db:
+            for url, final_url, digest in db.execute(query):
+                digests[url] = digest
+                if final_url:
+                    digests[final_url] = digest
+        return digests
+
+    def record(self, rows: Iterable[Captured], *, capture_id: str, bag: str | None) -> int:
+        values = [(r.url, r.final_url, r.captured_at, r.payload_digest, capture_id, bag) for r in rows]
+        with closing(self._connect()) as db, db:
+            db.executemany("INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?)", values)
+        return len(values)
+
+
+def unchanged_filter(known: Mapping[str, str]):
+    """A predicate for CaptureSession: True when (url, digest) matches the last capture."""
+
+    def unchanged(url: str, digest: str) -> bool:
+        return known.get(url) == digest
+
+    return unchanged

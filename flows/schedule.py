@@ -1,0 +1,61 @@
+"""Scheduled captures: one `capture-source` deployment per configured source, plus the fixity
+audit, served by Prefect (`archive schedule --config FILE`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, serve, task
+from prefect.cache_policies import NONE
+from prefect.schedules import Cron
+
+from archive.config import Config, Source, load_config
+from archive.sources.discover import discover_urls
+from flows.audit import audit_fixity
+from flows.capture import capture_articles
+
+
+@task(name="discover-urls", cache_policy=NONE, retries=2, retry_delay_seconds=10)
+async def discover(source: Source, config: Config) -> list[str]:
+    return await discover_urls(source, config.capture)
+
+
+@flow(name="capture-source", log_prints=False)
+async def capture_source(config_path: str, source: str) -> dict[str, Any]:
+    """Capture what one configured source lists now; unchanged articles are skipped."""
+    config = load_config(Path(config_path))
+    chosen = config.source(source)
+    urls = await discover(chosen, config)
+    return await capture_articles(
+        urls=urls, out_dir=str(config.output), settings=config.capture.as_dict(), bag=dict(config.bag),
+        incremental=True,
+    )
+
+
+def deployments(config: Config) -> list[Any]:
+    """A deployment per scheduled source (and for the audit), named after it."""
+    assert config.path is not None
+    path = str(Path(config.path).resolve())
+    found = []
+    for source in config.sources:
+        if source.schedule is None:
+            continue
+        found.append(capture_source.to_deployment(
+            name=source.name, parameters={"config_path": path, "source": source.name},
+            schedules=[Cron(source.schedule.cron, timezone=source.schedule.timezone)],
+            description=f"capture {source.kind} source {source.name}",
+        ))
+    if config.audit is not None and config.audit.schedule is not None:
+        found.append(audit_fixity.to_deployment(
+            name="fixity-audit",
+            parameters={"root": str(config.output), "audit_log": str(config.audit.log), "fast": config.audit.fast},
+            schedules=[Cron(config.audit.schedule.cron, timezone=config.audit.schedule.timezone)],
+            description="re-validate every bag under the output folder",
+        ))
+    return found
+
+
+def serve_config(config: Config) -> None:
+    """Register the deployments and run them on schedule until interrupted (Prefect's serve)."""
+    serve(*deployments(config), print_starting_message=True)
