@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,24 @@ ENV_PREFIX = "ARCHIVE_"
 
 @dataclass(frozen=True)
 class Schedule:
-    cron: str
+    """A cron expression in a time zone, or a fixed interval in seconds."""
+
+    cron: str | None = None
     timezone: str = "UTC"
+    interval: float | None = None
 
     def next_runs(self, after: datetime, count: int = 3) -> list[datetime]:
         """The next ``count`` run times after ``after``, in the schedule's time zone."""
-        it = CronSim(self.cron, after.astimezone(ZoneInfo(self.timezone)))
+        local = after.astimezone(ZoneInfo(self.timezone))
+        if self.interval is not None:
+            return [local + timedelta(seconds=self.interval * n) for n in range(1, count + 1)]
+        assert self.cron is not None
+        it = CronSim(self.cron, local)
         return [next(it) for _ in range(count)]
+
+    def describe(self) -> str:
+        what = f"every {self.interval:g} s" if self.interval is not None else str(self.cron)
+        return f"{what} ({self.timezone})"
 
 
 @dataclass(frozen=True)
@@ -230,7 +241,10 @@ def load_config(path: Path | None, *, env: Mapping[str, str] | None = None) -> C
 
 
 def _schedule(value: Mapping[str, Any] | None) -> Schedule | None:
-    return Schedule(value["cron"], value.get("timezone", "UTC")) if value else None
+    if not value:
+        return None
+    interval = value.get("interval")
+    return Schedule(value.get("cron"), value.get("timezone", "UTC"), float(interval) if interval is not None else None)
 
 
 def _typed(data: Mapping[str, Any], path: Path | None, where: str) -> Config:

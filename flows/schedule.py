@@ -8,9 +8,9 @@ from typing import Any
 
 from prefect import flow, serve, task
 from prefect.cache_policies import NONE
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
-from archive.config import Config, Source, load_config
+from archive.config import Config, Schedule, Source, load_config
 from archive.sources.discover import discover_urls
 from flows.audit import audit_fixity
 from flows.capture import capture_articles
@@ -33,6 +33,12 @@ async def capture_source(config_path: str, source: str) -> dict[str, Any]:
     )
 
 
+def _prefect_schedule(schedule: Schedule) -> Any:
+    if schedule.interval is not None:
+        return Interval(schedule.interval, timezone=schedule.timezone)
+    return Cron(schedule.cron, timezone=schedule.timezone)
+
+
 def deployments(config: Config) -> list[Any]:
     """A deployment per scheduled source (and for the audit), named after it."""
     assert config.path is not None
@@ -43,14 +49,14 @@ def deployments(config: Config) -> list[Any]:
             continue
         found.append(capture_source.to_deployment(
             name=source.name, parameters={"config_path": path, "source": source.name},
-            schedules=[Cron(source.schedule.cron, timezone=source.schedule.timezone)],
+            schedules=[_prefect_schedule(source.schedule)],
             description=f"capture {source.kind} source {source.name}",
         ))
     if config.audit is not None and config.audit.schedule is not None:
         found.append(audit_fixity.to_deployment(
             name="fixity-audit",
             parameters={"root": str(config.output), "audit_log": str(config.audit.log), "fast": config.audit.fast},
-            schedules=[Cron(config.audit.schedule.cron, timezone=config.audit.schedule.timezone)],
+            schedules=[_prefect_schedule(config.audit.schedule)],
             description="re-validate every bag under the output folder",
         ))
     return found

@@ -99,3 +99,13 @@ def test_duplicate_source_names_and_unknown_source(tmp_path: Path) -> None:
     ok = write(tmp_path, "sources:\n  - {name: a, urls: ['http://127.0.0.1/']}\n")
     with pytest.raises(ConfigError, match="no source named 'b'"):
         load_config(ok, env={}).source("b")
+
+
+def test_interval_schedules(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  - name: a\n    urls: [http://127.0.0.1/]\n    schedule: {interval: 30}\n")
+    [source] = load_config(path, env={}).sources
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert [(r - start).total_seconds() for r in source.schedule.next_runs(start)] == [30, 60, 90]
+    both = write(tmp_path, "sources:\n  - name: a\n    urls: [http://127.0.0.1/]\n    schedule: {interval: 30, cron: '* * * * *'}\n")
+    with pytest.raises(ConfigError, match=":4: sources\\[0\\].schedule: .* is valid under each of"):
+        load_config(both, env={})

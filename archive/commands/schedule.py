@@ -29,7 +29,7 @@ def _when(schedule: Schedule | None, now: datetime) -> tuple[str, str]:
     if schedule is None:
         return "not scheduled", "-"
     runs = schedule.next_runs(now, 3)
-    return f"{schedule.cron} ({schedule.timezone})", "\n".join(r.strftime("%Y-%m-%d %H:%M %Z") for r in runs)
+    return schedule.describe(), "\n".join(r.strftime("%Y-%m-%d %H:%M %Z") for r in runs)
 
 
 def plan_table(config: Config, now: datetime) -> Table:
