@@ -1,0 +1,58 @@
+"""``archive show BAG_OR_WARC... URL [-o FILE] [--decode] [--timestamp TS]``: the archived payload
+of one URL, streamed to stdout or a file (for a revisit, the payload it refers to)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from archive.errors import ArchiveError, WarcReadError
+from archive.replay.access import find_capture, write_payload
+from archive.replay.sources import open_sources
+
+NAME = "show"
+HELP = "write the archived payload of one URL to stdout or a file (--decode undoes gzip/br)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="BAG_OR_WARC",
+                        help="bags, capture folders or WARC/ARC files")
+    parser.add_argument("url", metavar="URL", help="the URL as captured")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
+    parser.add_argument("--decode", action="store_true",
+                        help="undo the Content-Encoding (gzip, deflate, br) the server applied")
+    parser.add_argument("--timestamp", metavar="YYYYMMDDhhmmss",
+                        help="the capture nearest this time (default: the latest)")
+
+
+def run(args: argparse.Namespace) -> int:
+    sources = open_sources(args.inputs)
+    errors: list[WarcReadError] = []
+    capture = find_capture(sources, args.url, timestamp=args.timestamp, errors=errors)
+    info = capture.record
+    where = f"{info.warc.name} at offset {info.offset}"
+    if capture.payload_from is not info:
+        where += f", payload from {capture.payload_from.warc.name} at offset {capture.payload_from.offset}"
+    status = f" {info.status}" if info.status is not None else ""
+    print(f"{info.rec_type}{status} {info.mime or ''} captured {info.date} ({where})", file=sys.stderr)
+    if info.status in (301, 302, 303, 307, 308) and info.http_header("location"):
+        print(f"redirects to {info.http_header('location')}", file=sys.stderr)
+    if args.output is None:
+        write_payload(capture, sys.stdout.buffer, decode=args.decode)
+        sys.stdout.buffer.flush()
+    else:
+        tmp = args.output.with_name(args.output.name + ".tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                written = write_payload(capture, fh, decode=args.decode)
+            os.replace(tmp, args.output)
+        except OSError as exc:
+            raise ArchiveError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        print(f"{written:,} bytes written to {args.output}", file=sys.stderr)
+    for error in errors:
+        print(f"archive show: warning: {error}", file=sys.stderr)
+    return 0
