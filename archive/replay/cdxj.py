@@ -4,7 +4,9 @@ Matches pywb's ``cdx-indexer --cdxj`` output: keys from the ``surt`` package, JS
 pywb's order (url, mime, status, digest, length, offset, filename), ``warc/revisit`` as the
 mime of revisits, ``unk`` when a response has no Content-Type, ``sha1:`` stripped from digests,
 fields pywb would write as ``-`` left out. One line per response, revisit, resource and
-metadata record. Not done: pywb's ``__wb_method=post`` keys for POST requests.
+metadata record, except records of type ``application/warc-fields``, which pywb's indexer also
+leaves out: our per-article metadata records carry the article's own URL and timestamp, so an
+indexed one would be replayed in place of the page. Not done: pywb's ``__wb_method=post`` keys.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from archive.errors import WarcReadError
 from archive.records import RecordInfo, iter_records
 
 INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
+SKIPPED_MIME = "application/warc-fields"
 _DIGITS = re.compile(r"[^0-9]")
 
 
@@ -44,6 +47,8 @@ def cdxj_line(info: RecordInfo, filename: str, *, minimal: bool = False) -> str 
 
     ``minimal`` reproduces pywb's minimal indexes (no mime or status, except revisits' mime).
     """
+    if info.rec_type == "metadata" and info.mime == SKIPPED_MIME:
+        return None
     if info.rec_type not in INDEXED_TYPES or not info.target_uri:
         return None
     fields: dict[str, str] = {"url": info.target_uri}
