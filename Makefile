@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pywb gets an environment of its own: it pins redis 2.10.6 and Prefect needs redis >= 6 (pip
+# would silently fall back to pywb 2.8 in .venv, which crashes). `archive replay` drives it.
+VENV_PYWB  := .venv-pywb
+STAMP_PYWB := $(VENV_PYWB)/.installed
+PYWB_SPEC  ?= pywb==2.10.*
 
 # Prefect state stays in the project folder, never in the home directory by surprise.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
@@ -11,13 +16,21 @@ export DO_NOT_TRACK ?= 1
 
 .PHONY: install demo test bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(STAMP_PYWB)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(VENV_PYWB): $(STAMP_PYWB)
+
+$(STAMP_PYWB):
+	$(PYTHON) -m venv $(VENV_PYWB)
+	$(VENV_PYWB)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_PYWB)/bin/python -m pip install --quiet '$(PYWB_SPEC)'
+	touch $(STAMP_PYWB)
 
 demo: install
 	$(BIN)/archive demo
@@ -31,4 +44,4 @@ bench: install
 	$(BIN)/python bench/bench_capture.py
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache build *.egg-info demo-output
+	rm -rf $(VENV) $(VENV_PYWB) .prefect .pytest_cache build *.egg-info demo-output
