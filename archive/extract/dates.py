@@ -52,6 +52,11 @@ _MDY = re.compile(rf"\b(?P<mon>{_EN_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,
 _DMY = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<mon>{_EN_ALT})\.?,?\s+(?P<y>\d{{4}}){_TIME}", re.I)
 _AR = re.compile(rf"(?P<d>\d{{1,2}})\s+(?:{_AR_ALT})\s*[/\\-]?\s*(?:(?:{_AR_ALT})\s+)?(?P<y>\d{{4}})")
 _AR_MON = re.compile(_AR_ALT)
+# _MDY/_DMY without re.I, for ASCII text matched lower-cased (same positions and groups; an
+# IGNORECASE alternation of month names is several times slower to scan).
+_CASELESS = {_MDY: re.compile(_MDY.pattern), _DMY: re.compile(_DMY.pattern)}
+# Every pattern above needs a digit (\d: any Unicode decimal digit, as in the patterns).
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _tz(text: str | None) -> timezone | None:
@@ -110,10 +115,15 @@ def _from_iso(m: re.Match[str]) -> str | None:
 
 def find_date(text: str) -> tuple[str, int, int] | None:
     """First printed date in ``text``: (ISO string, start, end) in the original string, or None."""
+    if not _ANY_DIGIT.search(text):
+        return None  # most texts checked are names and sentences: skip the six date patterns
     text = text.translate(_DIGITS)  # same length, so positions still match the original
+    ascii_text = text.isascii()
+    lower = text.lower() if ascii_text else text
     found: list[tuple[int, int, str]] = []
     for rx in (_ISO, _DOTTED, _MDY, _DMY, _AR, _SLASHED):
-        for m in rx.finditer(text):
+        caseless = _CASELESS.get(rx) if ascii_text else None
+        for m in caseless.finditer(lower) if caseless is not None else rx.finditer(text):
             iso = _match_to_iso(rx, m)
             if iso:
                 found.append((m.start(), m.end(), iso))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from lxml import etree
 
 from archive.extract import values as v
 from archive.extract.dates import find_date, normalize_date
-from archive.extract.parse import clean, tag_of, text_content, text_of
+from archive.extract.parse import body_of, clean, tag_of, text_content, text_of
 
 _CHROME_TAGS = frozenset({"nav", "footer", "aside", "header", "form", "menu"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
@@ -32,19 +33,30 @@ _CONTAINERS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "
 _HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _SEP = r"\s*(?:\||·|•|–|—|-|/|,)\s*"
 _PLACE = r"[^\W\d_][^\d|·•/,()\[\]]{1,40}?"
+_ROLES = etree.XPath("descendant-or-self::*[@role]")  # on the root element: every element with a role
 
 
 def _chrome_itself(node: etree._Element) -> bool:
-    tag = tag_of(node)
+    # Called for most elements of a page: written out flat, no helper calls on the common path.
+    tag = node.tag
+    tag = tag.lower() if isinstance(tag, str) else ""
     if tag in _CHROME_TAGS and not (tag in ("header", "footer") and _inside_article(node)):
         return True
+    if not node.keys():
+        return False  # no role, class or id: nothing below can say chrome
     role = node.get("role")
     if role and role.lower() in _CHROME_ROLES:
         return True
     if tag in ("body", "html", "article", "main"):
         return False
-    attrs = node.get("class"), node.get("id")
-    return any(attrs) and bool(_CHROME_WORDS.search(" ".join(a for a in attrs if a).lower()))
+    cls, ident = node.get("class"), node.get("id")
+    if not cls:
+        if not ident:
+            return False
+        words = ident
+    else:
+        words = f"{cls} {ident}" if ident else cls
+    return bool(_CHROME_WORDS.search(words.lower()))
 
 
 # Memo of _chrome_itself for one document, keyed by element: lxml keeps one proxy per node while
@@ -59,21 +71,17 @@ def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo
     """
     if memo is None:
         memo = {}
-    for node in _ancestry(el):
-        if root is not None and node is root:
+    node: etree._Element | None = el
+    while node is not None:  # el, then its ancestors: most checks stop at the first or second
+        if node is root:
             return False
         got = memo.get(node)
         if got is None:
             got = memo[node] = _chrome_itself(node)
         if got:
             return True
+        node = node.getparent()
     return False
-
-
-def _ancestry(el: etree._Element) -> list[etree._Element]:
-    out = [el]
-    out.extend(el.iterancestors())
-    return out
 
 
 def _inside_article(el: etree._Element) -> bool:
@@ -92,15 +100,15 @@ def _paragraph_text(el: etree._Element, memo: Memo) -> int:
 def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
     """The element holding the article: ``<article>``/``<main>``, else the densest text block."""
     memo = {} if memo is None else memo
-    body = doc.find("body")
+    body = body_of(doc)
     if body is None:
         return doc
     for tag in ("article", "main"):
         found = [el for el in doc.iter(tag) if not is_chrome(el, None, memo)]
         if found:
             return found[0] if len(found) == 1 else max(found, key=lambda el: _paragraph_text(el, memo))
-    for el in doc.iter():
-        if isinstance(el.tag, str) and (el.get("role") or "").lower() == "main":
+    for el in _ROLES(doc):  # only elements with a role, found in C
+        if el.get("role").lower() == "main":
             return el
     # No semantic markup: the block whose direct <p> children carry the most text.
     best: etree._Element = body
@@ -108,7 +116,7 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
     for p in body.iter("p"):  # one pass: text per parent (a per-<p> sum would be quadratic)
         parent = p.getparent()
         if parent is not None:
-            sizes[parent] = sizes.get(parent, 0) + len(text_content(p))
+            sizes[parent] = sizes.get(parent, 0) + len(text_content(p) if len(p) else p.text or "")
     for parent, _size in sorted(sizes.items(), key=lambda kv: -kv[1]):
         if not is_chrome(parent, None, memo):
             best = parent
@@ -129,7 +137,7 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
 @dataclass
 class Visible:
     found: v.Found
-    title_suffix: str | None
+    title_suffix: str | None  # the site name a ``<title>`` ends with; read only when headline or publisher is wanted
 
 
 def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
@@ -191,14 +199,15 @@ def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str |
             break
     # A dateline sits near the top of the article: scanning the first elements is enough, and
     # keeps a several-megabyte page from costing a text extraction per element.
-    for index, el in enumerate(root.iter()):
-        if index > 80:
-            break
-        if not isinstance(el.tag, str):
+    for el in islice(root.iter(), 81):
+        if len(el):
+            if _has_container(el):
+                continue  # only the innermost block: its text is the dateline, not the dateline plus body
+            quick = text_content(el)
+        elif isinstance(el.tag, str):
+            quick = el.text or ""  # text_content() of a leaf
+        else:
             continue
-        if any(tag_of(child) in _CONTAINERS for child in el):
-            continue  # only the innermost block: its text is the dateline, not the dateline plus body
-        quick = text_content(el)
         if len(quick) > 300 or not _HAS_DIGIT.search(quick):
             continue  # cheap C-level checks before the full text walk
         raw = text_of(el)
@@ -227,6 +236,14 @@ def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str |
     return published, None, None
 
 
+def _has_container(el: etree._Element) -> bool:
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str) and tag.lower() in _CONTAINERS:
+            return True
+    return False
+
+
 def _standfirst(root: etree._Element, memo: Memo) -> str | None:
     for el in root.iter():
         if isinstance(el.tag, str) and _LEAD_WORDS.search(" ".join((el.get("class") or "", el.get("id") or "")).lower()):
@@ -250,15 +267,26 @@ def body_text(root: etree._Element, memo: Memo) -> str:
     paras = []
     for p in root.iter("p"):
         parent = p.getparent()
-        if parent not in verdict:
-            verdict[parent] = is_chrome(parent, root, memo) if parent is not None else False
-        if not verdict[parent] and not (memo.get(p) if p in memo else _chrome_itself(p)):
-            paras.append(text_content(p))
+        chrome = verdict.get(parent)
+        if chrome is None:
+            chrome = verdict[parent] = is_chrome(parent, root, memo) if parent is not None else False
+        # A <p> without attributes is never chrome by itself (and most have none).
+        if chrome or (p.keys() and _chrome_itself(p)):
+            continue
+        paras.append(text_content(p) if len(p) else (p.text or ""))
     return " ".join(paras) if any(paras) else text_of(root)
+
+
+# ASCII whitespace as str.split() sees it -> 0, anything else -> 1.
+_WORD_FLAGS = bytes(0 if chr(i).isspace() else 1 for i in range(128)) + bytes([1] * 128)
 
 
 def word_count(text: str) -> int:
     """Whitespace-delimited words, as word processors count them (and 8x faster than a regex)."""
+    if text.isascii():
+        # Count word starts (a space->word boundary) in C, without building a list of words.
+        flags = text.encode("ascii").translate(_WORD_FLAGS)
+        return flags.count(b"\x00\x01") + (flags[:1] == b"\x01")
     return len(text.split())
 
 
@@ -269,9 +297,11 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
     want = (lambda f: True) if need is None else need.__contains__
     memo = {} if memo is None else memo
     found: v.Found = {}
-    title_el = next(doc.iter("title"), None)  # C-level walk; find(".//") goes through ElementPath
-    title = text_of(title_el) if title_el is not None else ""
-    from_title, suffix = title_parts(title, site_name) if title else ("", None)
+    from_title, suffix = "", None
+    if want("headline") or want("publisher"):
+        title_el = next(doc.iter("title"), None)  # C-level walk; find(".//") goes through ElementPath
+        title = text_of(title_el) if title_el is not None else ""
+        from_title, suffix = title_parts(title, site_name) if title else ("", None)
     if want("headline"):
         headline = _headline(doc, root, site_name, memo) or (from_title or None)
         if headline:

@@ -26,7 +26,12 @@ _CDATA = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 
 
 def _load(raw: str) -> Any:
-    raw = _CDATA.sub("", raw.strip()).strip().rstrip(";")
+    raw = raw.strip()
+    # The markers can only sit at the ends of the stripped text: test those before running a
+    # regex that would try its end-of-text branch at every position of the JSON.
+    if raw.startswith(("<!--", "<![CDATA[")) or raw.endswith(("-->", "]]>")):
+        raw = _CDATA.sub("", raw)
+    raw = raw.strip().rstrip(";")
     try:
         return json.loads(raw)
     except ValueError:
@@ -44,10 +49,10 @@ def _nodes(data: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
     if isinstance(data, list):
         for item in data:
             yield from _nodes(item, depth + 1)
-    elif isinstance(data, Mapping):
+    elif v.is_map(data):
         yield data
         for value in data.values():
-            if isinstance(value, (list, Mapping)):
+            if isinstance(value, list) or v.is_map(value):
                 yield from _nodes(value, depth + 1)
 
 
@@ -69,7 +74,7 @@ def extract(doc: etree._Element, base: str) -> v.Found:
     by_id = {str(n["@id"]): n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
 
     def resolve(item: Any) -> Any:
-        if isinstance(item, Mapping) and set(item) <= {"@id"} and str(item.get("@id")) in by_id:
+        if v.is_map(item) and set(item) <= {"@id"} and str(item.get("@id")) in by_id:
             return by_id[str(item["@id"])]
         return item
 
@@ -78,15 +83,15 @@ def extract(doc: etree._Element, base: str) -> v.Found:
         return {}
     # Several article nodes (related-article teasers, breadcrumbs): the one with most fields wins.
     art = max(articles, key=lambda n: (bool(n.get("headline")), len(n)))
-    page = resolve(art.get("mainEntityOfPage")) if isinstance(art.get("mainEntityOfPage"), Mapping) else None
-    if not isinstance(page, Mapping) or not _types(page) & _PAGE_TYPES:
-        page = resolve(art.get("isPartOf")) if isinstance(art.get("isPartOf"), Mapping) else None
-    if not isinstance(page, Mapping) or not _types(page) & _PAGE_TYPES:
+    page = resolve(art.get("mainEntityOfPage")) if v.is_map(art.get("mainEntityOfPage")) else None
+    if not v.is_map(page) or not _types(page) & _PAGE_TYPES:
+        page = resolve(art.get("isPartOf")) if v.is_map(art.get("isPartOf")) else None
+    if not v.is_map(page) or not _types(page) & _PAGE_TYPES:
         page = next((n for n in nodes if _types(n) & _PAGE_TYPES), {})
 
     def pick(key: str) -> Any:
         got = art.get(key)
-        return got if got not in (None, "", []) else page.get(key)
+        return got if got not in v.EMPTY_NO_DICT else page.get(key)
 
     found: v.Found = {}
     _set(found, "headline", v.text(art.get("headline")) or v.text(art.get("name")))
@@ -111,7 +116,7 @@ def extract(doc: etree._Element, base: str) -> v.Found:
     _set(found, "license", v.url_of(art.get("license"), base))
     _set(found, "copyrightNotice", v.text(art.get("copyrightNotice")))
     location = resolve(art.get("contentLocation") or art.get("locationCreated"))
-    name = v.text(location.get("name")) if isinstance(location, Mapping) else v.text(location)
+    name = v.text(location.get("name")) if v.is_map(location) else v.text(location)
     if name:
         found["contentLocation"] = {"@type": "Place", "name": name}
     _set(found, "dateline", v.text(art.get("dateline")))
@@ -119,5 +124,5 @@ def extract(doc: etree._Element, base: str) -> v.Found:
 
 
 def _set(found: v.Found, key: str, value: Any) -> None:
-    if value not in (None, "", [], {}):
+    if value not in v.EMPTY:
         found[key] = value

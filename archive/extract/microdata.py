@@ -15,8 +15,16 @@ _URL_ATTR = {"a": "href", "link": "href", "area": "href", "img": "src", "audio":
              "source": "src", "iframe": "src", "embed": "src", "object": "data"}
 
 
-_PROPS = etree.XPath(".//*[@itemprop]")
-_SCOPES = etree.XPath("//*[@itemscope and @itemtype]")
+_PROPS = etree.XPath("descendant::*[@itemprop]")
+# Evaluated on the root element: the same elements as //*[...], without libxml2 first building
+# the node-set of every node for the ``//`` step.
+_SCOPES = etree.XPath("descendant-or-self::*[@itemtype][@itemscope]")  # the rarer attribute first
+# The article properties extract() reads: the others (articleBody above all, the whole text)
+# are never computed.
+_USED = frozenset({
+    "headline", "name", "alternativeHeadline", "description", "author", "publisher", "datePublished",
+    "dateModified", "inLanguage", "articleSection", "keywords", "image", "mainEntityOfPage",
+})
 
 
 def _type_name(el: etree._Element) -> str:
@@ -36,20 +44,29 @@ def _value(el: etree._Element, base: str, depth: int) -> Any:
     return el.get("content") or text_of(el)
 
 
-def _item(scope: etree._Element, base: str, depth: int = 0) -> dict[str, Any]:
-    """Properties of one item: descendants with itemprop whose nearest itemscope is ``scope``."""
-    item: dict[str, Any] = {"@type": _type_name(scope).title() if _type_name(scope) else None}
+def _item(scope: etree._Element, base: str, depth: int = 0, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Properties of one item: descendants with itemprop whose nearest itemscope is ``scope``
+    (only those named in ``only``, when given)."""
+    type_name = _type_name(scope)
+    item: dict[str, Any] = {"@type": type_name.title() if type_name else None}
     if depth > 8:
         return item
     for el in _PROPS(scope):  # document order, found in C
-        owner = next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
+        props = (el.get("itemprop") or "").split()
+        if only is not None:
+            props = [prop for prop in props if prop in only]
+            if not props:
+                continue
+        owner = el.getparent()
+        while owner is not None and owner.get("itemscope") is None:
+            owner = owner.getparent()
         if owner is not scope:
             continue  # a property of a nested item, collected when that item is read
-        for prop in (el.get("itemprop") or "").split():
+        for prop in props:
             item.setdefault(prop, []).append(_value(el, base, depth))
-    if _type_name(scope) in ("organization", "newsmediaorganization"):
+    if type_name in ("organization", "newsmediaorganization"):
         item["@type"] = "Organization"
-    elif _type_name(scope) == "person":
+    elif type_name == "person":
         item["@type"] = "Person"
     return item
 
@@ -58,11 +75,11 @@ def extract(doc: etree._Element, base: str) -> v.Found:
     scopes = [el for el in _SCOPES(doc) if _type_name(el) in ARTICLE_TYPES]
     if not scopes:
         return {}
-    art = _item(scopes[0], base)
+    art = _item(scopes[0], base, only=_USED)
     found: v.Found = {}
 
     def put(key: str, value: Any) -> None:
-        if value not in (None, "", [], {}):
+        if value not in v.EMPTY:
             found[key] = value
 
     put("headline", v.text(art.get("headline")) or v.text(art.get("name")))

@@ -13,7 +13,6 @@ from lxml import etree
 # which was a third of the extraction time.
 _PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True, default_doctype=False)
 _STRING = etree.XPath("string()")
-_BASE = etree.XPath("//base/@href")
 _EMPTY = "<html><head></head><body></body></html>"
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "select", "button"})
@@ -24,16 +23,28 @@ _BLOCK = frozenset({
 })
 # Characters lxml/libxml2 refuses in a document (C0 controls except tab/newline/CR).
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same C0 set as a byte table (bad -> 0, else 1): encode + translate + ``in`` scans a page
+# several times faster than the regex, which then only runs on the rare page that needs it.
+_C0_FLAGS = bytes(0 if (i <= 0x08 or i in (0x0B, 0x0C) or 0x0E <= i <= 0x1F) else 1 for i in range(256))
+
+
+def _has_bad_chars(text: str) -> bool:
+    if "\ufffe" in text or "\uffff" in text:  # O(1) for the common Latin-1 string: no such code point
+        return True
+    # Latin-1 with "?" for anything beyond: C0 characters stay as they are, and it is a copy for
+    # the common ASCII/Latin-1 string.
+    return b"\x00" in text.encode("latin-1", "replace").translate(_C0_FLAGS)
 
 
 def parse_html(text: str) -> etree._Element:
     """Parse (possibly broken) HTML; always returns an ``<html>`` root, empty if nothing parses."""
-    text = _BAD_CHARS.sub(" ", text)
-    if text.strip():
+    if _has_bad_chars(text):
+        text = _BAD_CHARS.sub(" ", text)
+    if text and not text.isspace():  # text.strip(), without copying the page
         try:
             root = etree.fromstring(text, parser=_PARSER)
             if root is not None:
-                if root.find("body") is None:
+                if body_of(root) is None:
                     etree.SubElement(root, "body")
                 return root
         except (etree.ParserError, etree.XMLSyntaxError, ValueError):
@@ -41,8 +52,15 @@ def parse_html(text: str) -> etree._Element:
     return etree.fromstring(_EMPTY, parser=_PARSER)
 
 
+def body_of(doc: etree._Element) -> etree._Element | None:
+    """``doc.find("body")``, as a C-level scan of the root's children (find goes through ElementPath)."""
+    return next(doc.iterchildren("body"), None)
+
+
 def text_content(el: etree._Element) -> str:
     """All text under ``el`` (computed in C by libxml2)."""
+    if not len(el):  # a leaf: its own text, without the cost of an XPath evaluation
+        return el.text or ""
     return str(_STRING(el))
 
 
@@ -53,6 +71,9 @@ def clean(text: str | None) -> str:
 
 def text_of(el: etree._Element) -> str:
     """Visible text of ``el``: spaces between block elements and at ``<br>``, scripts skipped."""
+    if not len(el):  # a leaf (most calls): the walk below would only add spaces around its text
+        tag = el.tag
+        return "" if not isinstance(tag, str) or tag in _SKIP else clean(el.text)
     parts: list[str] = []
 
     def walk(node: etree._Element) -> None:
@@ -82,11 +103,60 @@ def tag_of(el: etree._Element) -> str:
 
 
 def base_url(doc: etree._Element, url: str) -> str:
-    for href in _BASE(doc):
-        href = clean(str(href))
+    for el in doc.iter("base"):  # a C-level tag walk: cheaper than an XPath evaluation
+        href = clean(el.get("href"))
         if href:
             return urljoin(url, href)
     return url
+
+
+# The shapes almost every page's URLs have, for which urljoin's answer is known without running
+# it (it costs microseconds, and a page resolves dozens): ``http(s)://host/path``,
+# ``//host/path`` and ``/path``, without dot segments, ``;params``, tab/CR/LF, or an empty
+# ``?``/``#`` (urljoin would drop those).
+_PLAIN_REF = re.compile(r"(https?:)?(?://([A-Za-z0-9.:_-]+))?(/[^\t\r\n;?#]*)?(?:\?[^\t\r\n#]+)?(?:#[^\t\r\n]+)?\Z")
+
+
+# (base, scheme, netloc) of the last base URL split: a page resolves all its URLs against one
+# base, and the regex split below is cheaper than urlsplit's first (uncached) call for it.
+_last_base: tuple[str, str, str] = ("", "", "")
+
+
+def _base_parts(base: str) -> tuple[str, str]:
+    """``urlsplit(base)[:2]``, raising ValueError where urlsplit would."""
+    global _last_base
+    last = _last_base
+    if last[0] == base and base:
+        return last[1], last[2]
+    m = _PLAIN_REF.match(base)
+    if m is not None and m.group(1) and m.group(2):
+        scheme, netloc = m.group(1)[:-1], m.group(2)  # what urlsplit gives for this shape
+    else:
+        scheme, netloc = urlsplit(base)[:2]
+    _last_base = (base, scheme, netloc)
+    return scheme, netloc
+
+
+def _join_plain(base: str, ref: str) -> str | None:
+    """urljoin(base, ref) for a ``_PLAIN_REF`` http(s) result, or None when the fast path does not apply."""
+    m = _PLAIN_REF.match(ref)
+    if m is None:
+        return None
+    scheme, netloc, path = m.groups()
+    if scheme:
+        if not netloc:
+            return None
+        if base != ref:
+            _base_parts(base)  # raises ValueError for a broken base, as urljoin would
+        return ref  # an absolute URL is its own join
+    bscheme, bnetloc = _base_parts(base)  # raises ValueError for a broken base, as urljoin would
+    if bscheme not in ("http", "https"):
+        return None
+    if netloc:
+        return f"{bscheme}:{ref}"
+    if path and path[:2] != "//" and "/." not in path and bnetloc:
+        return f"{bscheme}://{bnetloc}{ref}"
+    return None
 
 
 def absolute(base: str, ref: object) -> str | None:
@@ -96,8 +166,12 @@ def absolute(base: str, ref: object) -> str | None:
     ref = ref.strip()
     if not ref or ref.startswith(("data:", "javascript:", "about:", "#", "blob:")):
         return None
+    ref = ref.replace(" ", "%20")
     try:
-        full = urljoin(base, ref.replace(" ", "%20"))
+        full = _join_plain(base, ref)
+        if full is not None:
+            return full
+        full = urljoin(base, ref)
         parts = urlsplit(full)
     except ValueError:
         return None

@@ -12,7 +12,7 @@ from archive.errors import ArchiveError, ExtractError
 from archive.extract import heuristics, images, jsonld, meta, microdata
 from archive.extract import values as v
 from archive.extract.decode import decode_body
-from archive.extract.parse import absolute, base_url, parse_html
+from archive.extract.parse import absolute, base_url, body_of, parse_html
 
 # Order of the record's keys (stable JSON output, easier diffs between runs).
 FIELDS = (
@@ -20,6 +20,8 @@ FIELDS = (
     "inLanguage", "contentLocation", "dateline", "articleSection", "keywords", "image", "wordCount",
     "mainEntityOfPage", "workTranslation", "translationOfWork", "sameAs", "license", "copyrightNotice",
 )
+_PLAIN_FIELDS = frozenset(FIELDS) - {"inLanguage"}  # inLanguage has its own precedence
+_KEY_ORDER = ("@context", "@type", *FIELDS, "url", "provenance")
 
 
 def _merge_images(chosen: list[dict[str, str]], page: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -43,6 +45,8 @@ def _strip_suffix(title: str, site: str | None) -> str:
 
 def _editions(page: meta.PageMeta, url: str, own_lang: str | None) -> dict[str, Any]:
     """hreflang alternates -> workTranslation, or translationOfWork when ``x-default`` is elsewhere."""
+    if not page.alternates:
+        return {}  # most pages: nothing below could produce a value
     own = {url.rstrip("/"), (page.canonical or url).rstrip("/")}
     default = next((href for lang, href in page.alternates if lang.lower() == "x-default"), None)
     langs = {href: v.language(lang) for lang, href in page.alternates if lang.lower() != "x-default"}
@@ -76,8 +80,10 @@ def build(
     memo: heuristics.Memo = {}  # chrome verdicts, shared by every scan of this document
     root = heuristics.main_root(doc, memo)
     have = {key for _, found in sources for key in found}
-    # contentLocation/dateline come with the date scan; wordCount is always measured.
-    need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount")
+    # contentLocation/dateline come with the date scan; wordCount is always measured; the
+    # publisher falls back to the <title>'s site-name suffix.
+    need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount",
+                                 "publisher")
                      if f not in have or f == "contentLocation" and "dateline" not in have)
     visible = heuristics.extract(doc, root, site, need, memo)
     if visible.title_suffix and site is None:
@@ -88,6 +94,13 @@ def build(
                     ("meta", page.html_lang), ("opengraph", page.opengraph.get("inLanguage")),
                     ("meta", page.meta.get("inLanguage")), ("http-header", page.http_lang)]
 
+    # Each field from the first source that has it: one pass over what the sources found
+    # (a few dozen values), not a lookup of every field in every source.
+    best: dict[str, tuple[object, str]] = {}
+    for source, found in sources:
+        for name, value in found.items():
+            if name not in best and name in _PLAIN_FIELDS and value not in v.EMPTY:
+                best[name] = (value, source)
     record: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle"}
     fields: dict[str, str] = {}
     for name in FIELDS:
@@ -97,18 +110,17 @@ def build(
                     record[name], fields[name] = lang, source
                     break
             continue
-        for source, found in sources:
-            value = found.get(name)
-            if value in (None, "", [], {}):
-                continue
-            if name == "headline" and source in ("opengraph", "meta"):
-                value = _strip_suffix(str(value), site)
-            record[name], fields[name] = value, source
-            break
+        if name not in best:
+            continue
+        value, source = best[name]
+        if name == "headline" and source in ("opengraph", "meta"):
+            value = _strip_suffix(str(value), site)
+        record[name], fields[name] = value, source
     # Without <article>/<main> the text-density root is a guess; images just outside it (a
     # photo above the text block) are still article images, so look in the whole body then.
     semantic = root.tag in ("article", "main") or (root.get("role") or "").lower() == "main"
-    scope = root if semantic else (doc.find("body") if doc.find("body") is not None else root)
+    body = body_of(doc)
+    scope = root if semantic else (body if body is not None else root)
     page_images = images.extract(scope, base, memo)
     if page_images:
         chosen = record.get("image")
@@ -129,7 +141,7 @@ def build(
             prov[key] = value
     prov["extractor"] = {"name": "news-archive", "version": archive.__version__}
     record["provenance"] = prov
-    return {k: record[k] for k in ("@context", "@type", *FIELDS, "url", "provenance") if k in record}
+    return {k: record[k] for k in _KEY_ORDER if k in record}
 
 
 def extract_html(

@@ -4,32 +4,51 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from archive.extract.parse import absolute, clean
 
 Found = dict[str, Any]  # record field name -> value, as one source gives it
+# "No value" as the sources test it: ``value in EMPTY`` compares with ==. Module constants, so
+# the test does not build a new list and dict on every call (as a literal tuple of them would).
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+EMPTY_NO_DICT: tuple[Any, ...] = (None, "", [])
 
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "ngo", "governmentorganization"}
+_BY = re.compile(r"^(?:by|from|written by|بقلم|كتب|نووسینی)\s*[:\-]?\s+", re.I)
+_NAME_SEP = re.compile(r"\s+(?:and|&|und|et|y|و)\s+|\s*;\s*|\s*،\s*")
+_TWO_DIGITS = re.compile(r"\d{2}")
+_KEYWORD_SEP = re.compile(r"\s*[,;،]\s*")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # Legacy or three-letter codes that pages still use, mapped to the BCP 47 form.
 _LANG_ALIASES = {"iw": "he", "in": "id", "ji": "yi", "ara": "ar", "eng": "en", "kur": "ku", "ku-arab": "ckb", "ckb-iq": "ckb-IQ"}
 
 
+def is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, Mapping)``, without the ABC check's cost for the usual dict, str and None."""
+    if isinstance(value, dict):
+        return True
+    if value is None or isinstance(value, (str, list, int, float)):
+        return False
+    return isinstance(value, Mapping)
+
+
 def text(value: Any) -> str | None:
     """A non-empty string from a string, a ``{"@value": ...}`` or the first of a list."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return clean(value) or None
     if isinstance(value, list):
         for item in value:
             got = text(item)
             if got:
                 return got
         return None
-    if isinstance(value, Mapping):
+    if is_map(value):
         return text(value.get("@value") or value.get("name"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, str):
-        return clean(value) or None
     return None
 
 
@@ -41,8 +60,8 @@ def as_list(value: Any) -> list[Any]:
 
 def _split_names(name: str) -> list[str]:
     """``A, B and C`` -> three names, but ``Smith, John`` (one comma, two words) stays one."""
-    name = re.sub(r"^(?:by|from|written by|بقلم|كتب|نووسینی)\s*[:\-]?\s+", "", name, flags=re.I).strip()
-    parts = re.split(r"\s+(?:and|&|und|et|y|و)\s+|\s*;\s*|\s*،\s*", name)
+    name = _BY.sub("", name).strip()
+    parts = _NAME_SEP.split(name)
     out: list[str] = []
     for part in parts:
         pieces = [p.strip() for p in part.split(",")]
@@ -57,9 +76,12 @@ def plausible_name(name: str) -> bool:
     """A byline name, not a URL, date, sentence or empty label."""
     if not name or len(name) > 80 or name.startswith(("http://", "https://", "www.", "@")):
         return False
-    if re.search(r"\d{2}", name) or len(name.split()) > 7:
+    if _TWO_DIGITS.search(name) or len(name.split()) > 7:
         return False
-    return any(ch.isalpha() for ch in name)
+    for ch in name:  # a loop, not any(genexpr): most names stop at the first character
+        if ch.isalpha():
+            return True
+    return False
 
 
 def agents(value: Any, resolve: Callable[[Any], Any] = lambda v: v, *, default_type: str = "Person") -> list[dict[str, str]]:
@@ -69,7 +91,7 @@ def agents(value: Any, resolve: Callable[[Any], Any] = lambda v: v, *, default_t
     for item in as_list(value):
         item = resolve(item)
         kind = default_type
-        if isinstance(item, Mapping):
+        if is_map(item):
             types = {str(t).lower() for t in as_list(item.get("@type"))}
             kind = "Organization" if types & _ORG_TYPES else "Person"
             raw = text(item.get("name")) or text(item.get("alternateName"))
@@ -107,7 +129,7 @@ def keywords(value: Any) -> list[str]:
         got = text(item)
         if not got:
             continue
-        for word in re.split(r"\s*[,;،]\s*", got):
+        for word in _KEYWORD_SEP.split(got):
             word = word.strip()
             if word and word.lower() not in {w.lower() for w in out}:
                 out.append(word)
@@ -122,7 +144,7 @@ def images(value: Any, base: str, resolve: Callable[[Any], Any] = lambda v: v) -
         img: dict[str, str] = {}
         if isinstance(item, str):
             url = absolute(base, item)
-        elif isinstance(item, Mapping):
+        elif is_map(item):
             url = absolute(base, text(item.get("url")) or text(item.get("contentUrl")) or text(item.get("@id")))
             caption = text(item.get("caption")) or text(item.get("description"))
             credit = text(item.get("creditText")) or text(item.get("copyrightHolder")) or text(item.get("author"))
@@ -138,6 +160,6 @@ def images(value: Any, base: str, resolve: Callable[[Any], Any] = lambda v: v) -
 
 
 def url_of(value: Any, base: str) -> str | None:
-    if isinstance(value, Mapping):
+    if is_map(value):
         value = value.get("@id") or value.get("url")
     return absolute(base, text(value))
