@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "demo",
     "schedule",
+    "run",
     "replay", "index", "list", "show", "wacz",
 )
 

@@ -22,4 +22,5 @@ def prepare_prefect(state_dir: Path | None = None, *, verbose: bool = False) -> 
         # The embedded server logs its own shutdown races as errors; they are not ours to show.
         os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL", "CRITICAL")
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     return home
