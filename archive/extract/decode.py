@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import codecs
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from archive.content import DEFAULT_DECODED_LIMIT, ContentDecodingError, decode_bytes
 from archive.errors import ExtractError
 
-MAX_DECODED = 64 * 1024 * 1024
-_CHUNK = 256 * 1024
+MAX_DECODED = DEFAULT_DECODED_LIMIT
 
 # WHATWG label -> Python codec for the labels where the two disagree or Python lacks the name.
 _WHATWG: dict[str, str] = {
@@ -63,82 +62,15 @@ def codec_for(label: str | None) -> str | None:
         return None
 
 
-def _inflate(data: bytes, wbits: int, what: str) -> bytes:
-    """Stream-decompress with a hard cap on output, so a bomb stops at MAX_DECODED."""
-    d = zlib.decompressobj(wbits)
-    out = bytearray()
-    pos = 0
-    while pos < len(data) or d.unconsumed_tail:
-        src = d.unconsumed_tail or data[pos : pos + _CHUNK]
-        if not d.unconsumed_tail:
-            pos += _CHUNK
-        out += d.decompress(src, MAX_DECODED + 1 - len(out))
-        if len(out) > MAX_DECODED:
-            raise _bomb(what)
-        if d.eof:
-            # Concatenated gzip members are legal: continue with the next one.
-            rest = d.unused_data + data[pos:]
-            if wbits > 16 and rest[:2] == b"\x1f\x8b":
-                data, pos, d = rest, 0, zlib.decompressobj(wbits)
-                continue
-            break
-    if not d.eof and not out:
-        # A truncated body (WARC-Truncated) still yields its readable start; nothing at all is corrupt.
-        raise zlib.error("stream ends before any data could be decompressed")
-    return bytes(out)
-
-
-def _bomb(what: str) -> ExtractError:
-    return ExtractError(
-        f"{what} body decodes to more than {MAX_DECODED // (1024 * 1024)} MiB; refusing (decompression bomb?)",
-        hint="the raw body is still in the WARC; extract it by hand if it is genuine",
-    )
-
-
-def _unbrotli(data: bytes) -> bytes:
-    import brotli  # imported lazily: only br bodies need it
-
-    dec = brotli.Decompressor()
-    out = bytearray()
-    for pos in range(0, len(data), 64 * 1024):
-        out += dec.process(data[pos : pos + 64 * 1024])
-        if len(out) > MAX_DECODED:
-            raise _bomb("brotli")
-    return bytes(out)
-
-
 def decode_content(body: bytes, headers: Sequence[tuple[str, str]]) -> bytes:
-    """Undo Content-Encoding (gzip, deflate, br; several in order), bounded by MAX_DECODED.
-
-    A server that labels a plain HTML body as compressed is common: such a body is used as is.
-    """
-    value = header_value(headers, "content-encoding") or ""
-    codings = [c.strip().lower() for c in value.split(",") if c.strip()]
-    data = body
-    for coding in reversed(codings):
-        try:
-            if coding in ("gzip", "x-gzip"):
-                data = _inflate(data, 16 + zlib.MAX_WBITS, "gzip")
-            elif coding == "deflate":
-                # "deflate" is zlib-wrapped by the RFC, raw by many servers: try both.
-                try:
-                    data = _inflate(data, zlib.MAX_WBITS, "deflate")
-                except zlib.error:
-                    data = _inflate(data, -zlib.MAX_WBITS, "deflate")
-            elif coding == "br":
-                data = _unbrotli(data)
-            elif coding in ("identity", "none"):
-                continue
-            else:
-                raise ExtractError(f"unsupported Content-Encoding {coding!r}", hint="only gzip, deflate and br are decoded")
-        except ExtractError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - zlib.error, brotli.error: corrupt or mislabelled body
-            if data.lstrip()[:1] == b"<":
-                return data  # mislabelled: the body was never compressed
-            raise ExtractError(f"{coding} body is corrupt: {exc}", hint="the raw body is kept in the WARC") from exc
+    """Undo Content-Encoding (see :mod:`archive.content`), bounded by MAX_DECODED."""
+    try:
+        data = decode_bytes(body, header_value(headers, "content-encoding"), limit=MAX_DECODED)
+    except ContentDecodingError as exc:
+        raise ExtractError(exc.message, hint=exc.hint) from exc
     if len(data) > MAX_DECODED:
-        raise _bomb("plain")
+        raise ExtractError(f"plain body is larger than {MAX_DECODED // (1024 * 1024)} MiB; refused",
+                           hint="the raw body is still in the WARC")
     return data
 
 
