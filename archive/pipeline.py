@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.capture.report import write_json_atomic
+from archive.atomic import write_json_atomic
 from archive.errors import ArchiveError, ConfigError
 from archive.package import BagInfo, PremisEvent
 

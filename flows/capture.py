@@ -24,11 +24,12 @@ from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 
-from archive.capture.report import REPORT_NAME, CaptureReport, failed_article, write_json_atomic
+from archive.atomic import write_json_atomic
+from archive.capture.report import REPORT_NAME, CaptureReport, failed_article
 from archive.capture.session import ArticleResult, CaptureSession, Fetched
 from archive.capture.settings import CaptureSettings
 from archive.errors import FetchError
-from archive.history import HISTORY_NAME, CaptureHistory, Captured, unchanged_filter
+from archive.history import HISTORY_NAME, Captured, CaptureHistory, unchanged_filter
 from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
 from archive.validate import ValidationReport, validate_bag

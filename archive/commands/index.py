@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import heapq
 import io
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from archive.atomic import atomic_write
 from archive.errors import ArchiveError, WarcReadError
 from archive.replay.cdxj import write_cdxj
 from archive.replay.sources import open_sources
@@ -50,15 +50,11 @@ def run(args: argparse.Namespace) -> int:
         _write(lines, sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
-        tmp = args.output.with_name(args.output.name + ".tmp")
         try:
-            with open(tmp, "wb") as fh:
+            with atomic_write(args.output) as fh:
                 count = _write(lines, fh)
-            os.replace(tmp, args.output)
         except OSError as exc:
             raise ArchiveError(f"{args.output}: cannot write the index: {exc.strerror or exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
         print(f"{count} index line(s) written to {args.output}", file=sys.stderr)
     for error in errors:
         print(f"archive index: error: {error}", file=sys.stderr)

@@ -4,10 +4,10 @@ of one URL, streamed to stdout or a file (for a revisit, the payload it refers t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
+from archive.atomic import atomic_write
 from archive.errors import ArchiveError, WarcReadError
 from archive.replay.access import find_capture, write_payload
 from archive.replay.sources import open_sources
@@ -43,15 +43,11 @@ def run(args: argparse.Namespace) -> int:
         write_payload(capture, sys.stdout.buffer, decode=args.decode)
         sys.stdout.buffer.flush()
     else:
-        tmp = args.output.with_name(args.output.name + ".tmp")
         try:
-            with open(tmp, "wb") as fh:
+            with atomic_write(args.output) as fh:
                 written = write_payload(capture, fh, decode=args.decode)
-            os.replace(tmp, args.output)
         except OSError as exc:
             raise ArchiveError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
         print(f"{written:,} bytes written to {args.output}", file=sys.stderr)
     for error in errors:
         print(f"archive show: warning: {error}", file=sys.stderr)
