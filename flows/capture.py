@@ -134,11 +134,13 @@ async def capture_articles(
     result["unchanged"] = sum(1 for a in report.articles if a.unchanged)
     warcs = list(report.warcs)
     if incremental and not fresh:
-        # Nothing new (at most robots.txt was fetched): no bag, and no leftovers that look like one.
-        shutil.rmtree(work, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            work.parent.rmdir()
+        # Nothing new (at most robots.txt was fetched): no bag. Only a private work folder is
+        # removed; without packaging, ``work`` is the user's own output folder and stays.
         warcs = []
+        if package:
+            shutil.rmtree(work, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                work.parent.rmdir()
     extraction = extract_metadata(warcs, work / "metadata") if warcs else None
     if extraction is not None:
         result["metadata"] = {"records": len(extraction.files), "problems": extraction.problems,

@@ -123,3 +123,23 @@ def test_deployments_and_schedule_listing(tmp_path: Path, capsys) -> None:
     bare.write_text("sources:\n  - {name: x, urls: ['http://127.0.0.1:9/']}\n")
     assert main(["schedule", "--config", str(bare)]) == 2
     assert "nothing has a schedule" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_incremental_without_bagging_never_removes_the_output_folder(tmp_path: Path, site) -> None:
+    from flows.capture import capture_articles
+
+    server, _ = site
+    out = tmp_path / "loose"
+    keep = out / "earlier-work.txt"
+    out.mkdir()
+    keep.write_text("an archivist's file")
+    urls = [server.url(DEMO_ARTICLES[2])]
+    settings = {"per_host_delay": 0.0, "retries": 0, "task_retries": 0}
+    first = asyncio.run(capture_articles(urls=urls, out_dir=str(out), settings=settings, package=False, incremental=True))
+    assert first["pages_captured"] == 1 and first["unchanged"] == 0
+    warcs = sorted(out.glob("*.warc.gz"))
+    second = asyncio.run(capture_articles(urls=urls, out_dir=str(out), settings=settings, package=False, incremental=True))
+    assert second["unchanged"] == 1
+    assert keep.read_text() == "an archivist's file", "nothing new must not delete the output folder"
+    assert all(w.exists() for w in warcs)
