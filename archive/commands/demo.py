@@ -43,3 +43,4 @@ def show_bag(bag: Path) -> None:
     print("\nnext:", file=err)
     print(f"  .venv/bin/archive validate {bag}", file=err)
     print(f"  .venv/bin/archive extract {bag}/data/warcs/*.warc.gz", file=err)
+    print(f"  .venv/bin/archive replay {bag}      # then open a printed URL in a browser", file=err)
