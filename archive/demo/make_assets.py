@@ -209,27 +209,45 @@ def gifs() -> None:
 
 
 def woff2_font(path: Path) -> None:
-    """A real TrueType font with a handful of block glyphs, flavoured as WOFF2."""
+    """A real TrueType font, flavoured as WOFF2: block letterforms for the letters of the site's
+    name (N I Q A S H) and a space, so text set in it is legible when an archive is replayed."""
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
+    Point = tuple[int, int]
+    # Each glyph is a list of closed contours; outer contours run clockwise, counters (the hole
+    # of the Q) anticlockwise, as TrueType's non-zero fill expects.
+    def rect(x0: int, y0: int, x1: int, y1: int) -> list[Point]:
+        return [(x0, y0), (x0, y1), (x1, y1), (x1, y0)]
+
+    shapes: dict[str, list[list[Point]]] = {
+        "N": [rect(60, 0, 160, 700), rect(440, 0, 540, 700), [(60, 700), (160, 700), (540, 0), (440, 0)]],
+        "I": [rect(250, 0, 350, 700), rect(150, 600, 450, 700), rect(150, 0, 450, 100)],
+        "Q": [rect(60, 0, 540, 700), [(160, 100), (440, 100), (440, 600), (160, 600)],
+              [(380, 120), (480, 120), (600, -80), (500, -80)]],
+        "A": [[(60, 0), (250, 700), (350, 700), (160, 0)], [(250, 700), (350, 700), (540, 0), (440, 0)],
+              rect(150, 220, 450, 320)],
+        "S": [rect(60, 600, 540, 700), rect(60, 350, 160, 700), rect(60, 300, 540, 400),
+              rect(440, 0, 540, 400), rect(60, 0, 540, 100)],
+        "H": [rect(60, 0, 160, 700), rect(440, 0, 540, 700), rect(60, 300, 540, 400)],
+        ".notdef": [rect(60, 0, 540, 700), [(110, 50), (490, 50), (490, 650), (110, 650)]],
+    }
     names = [".notdef", "space", "A", "N", "I", "Q", "S", "H"]
     fb = FontBuilder(unitsPerEm=1000, isTTF=True)
     fb.setupGlyphOrder(names)
     fb.setupCharacterMap({0x20: "space", 0x41: "A", 0x4E: "N", 0x49: "I", 0x51: "Q", 0x53: "S", 0x48: "H"})
 
-    def box(x0: int, y0: int, x1: int, y1: int) -> Any:
+    def glyph(contours: list[list[Point]]) -> Any:
         pen = TTGlyphPen(None)
-        pen.moveTo((x0, y0))
-        pen.lineTo((x0, y1))
-        pen.lineTo((x1, y1))
-        pen.lineTo((x1, y0))
-        pen.closePath()
+        for contour in contours:
+            pen.moveTo(contour[0])
+            for point in contour[1:]:
+                pen.lineTo(point)
+            pen.closePath()
         return pen.glyph()
 
-    glyphs = {name: box(60, 0, 540, 700) for name in names}
+    glyphs = {name: glyph(shapes[name]) for name in names if name != "space"}
     glyphs["space"] = TTGlyphPen(None).glyph()
-    glyphs["I"] = box(220, 0, 380, 700)
     fb.setupGlyf(glyphs)
     fb.setupHorizontalMetrics({n: (600, 60) if n != "space" else (300, 0) for n in names})
     fb.setupHorizontalHeader(ascent=800, descent=-200)
