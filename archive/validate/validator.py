@@ -7,6 +7,8 @@ following links, so nothing outside the bag is read, whatever a manifest says.
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import os
 import re
 import unicodedata
@@ -19,6 +21,7 @@ from typing import Any
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
 from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, hash_file, ordered_map
+from archive.package.hashing import _feed  # the one-pass digest loop, fed from an fd opened here
 from archive.package.manifest import ManifestLine, ManifestLineError, decode_path, parse_manifest, split_lines
 from archive.package.profile import PROFILE_IDENTIFIER, PROFILE_PATH
 from archive.validate import report as k
@@ -104,9 +107,40 @@ def validate_bag(path: Path, *, fast: bool = False, profile: Path | None = None,
         report.files_checked, report.bytes_hashed = _check_fixity(st, manifests, processes, progress)
     report.profile = _check_profile(st, loaded_profile, bag_info, manifests, bool(fetch_paths) or
                                     "fetch.txt" in inv.files)
-    report.problems, report.warnings = st.problems, st.warnings
+    report.problems, report.warnings = _printable(st.problems), _printable(st.warnings)
     report.valid = not st.problems
     return report
+
+
+def _printable(problems: list[Problem]) -> list[Problem]:
+    """Problems whose path and detail encode as UTF-8.
+
+    A file name that is not UTF-8 reaches Python as lone surrogates (PEP 383); left as they are,
+    printing the report or writing it to a JSON audit log raises UnicodeEncodeError. Such bytes
+    are shown as ``\\xNN`` escapes instead.
+    """
+    out = problems
+    for i, problem in enumerate(problems):
+        try:
+            problem.path.encode("utf-8")
+            problem.detail.encode("utf-8")
+            continue
+        except UnicodeEncodeError:
+            pass
+        if out is problems:
+            out = list(problems)
+        detail = _escape(problem.detail)
+        if _escape(problem.path) != problem.path:
+            detail += " (its name is not valid UTF-8, so no manifest can list it: rename it)"
+        out[i] = dataclasses.replace(problem, path=_escape(problem.path), detail=detail)
+    return out
+
+
+def _escape(text: str) -> str:
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
@@ -335,7 +369,7 @@ def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
     algs = {rel: sorted(a) for rel, a in wanted.items()}
 
     def work(rel: str) -> FileDigests:
-        return hash_file(os.path.join(root, rel), algs[rel], progress)
+        return _hash_beneath(root, rel, algs[rel], progress)
 
     # Compare as results arrive rather than keeping them: memory stays flat as bags grow.
     total = 0
@@ -359,6 +393,39 @@ def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
     found_problems.sort(key=lambda p: (p.path, getattr(p, "algorithm", "")))
     st.problems.extend(found_problems)
     return len(order), total
+
+
+def _hash_beneath(root: str, rel: str, algorithms: list[str],
+                  progress: Callable[[int], None] | None) -> FileDigests:
+    """``hash_file`` for ``root/rel``, opened one component at a time with O_NOFOLLOW on each.
+
+    The walk saw no links, but a folder swapped for a symlink after it (by someone changing the
+    bag during validation) would otherwise be followed out of the bag: O_NOFOLLOW on the last
+    component alone does not stop that.
+    """
+    parts = rel.split("/")
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if not nofollow or not hasattr(os, "O_DIRECTORY"):
+        return hash_file(os.path.join(root, rel), algorithms, progress)
+    fd = -1
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+        for part in parts[:-1]:
+            fd, parent = os.open(part, os.O_RDONLY | os.O_DIRECTORY | nofollow, dir_fd=fd), fd
+            os.close(parent)
+        fd, parent = os.open(parts[-1], os.O_RDONLY | nofollow, dir_fd=fd), fd
+        os.close(parent)
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            fd = -1
+            size, digests = _feed(stream, algorithms, progress)
+    except OSError as exc:
+        if fd >= 0:
+            os.close(fd)
+        reason = exc.strerror or str(exc)
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            reason += " (a link appeared on its path after the bag was listed; not followed)"
+        return FileDigests(rel, 0, {}, error=reason)
+    return FileDigests(rel, size, digests)
 
 
 def _check_profile(st: _State, given: dict[str, Any] | None, bag_info: list[tuple[str, str]],
