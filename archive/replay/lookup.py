@@ -42,7 +42,7 @@ class CdxjEntry:
     @property
     def offset(self) -> int | None:
         value = self.fields.get("offset")
-        return int(value) if value is not None and str(value).isdigit() else None
+        return int(value) if value is not None and str(value).isdecimal() else None
 
     @property
     def mime(self) -> str | None:
@@ -52,7 +52,7 @@ class CdxjEntry:
     @property
     def status(self) -> int | None:
         value = self.fields.get("status")
-        return int(value) if value is not None and str(value).isdigit() else None
+        return int(value) if value is not None and str(value).isdecimal() else None
 
 
 def parse_line(line: bytes) -> CdxjEntry:
@@ -125,7 +125,7 @@ class SortedIndex:
         for line in self._lines_from(self._first_at_or_after(prefix)):
             if not line.startswith(prefix):
                 return
-            yield parse_line(line)
+            yield self._parse(line)
 
     def lookup(self, url: str) -> list[CdxjEntry]:
         """Every capture of ``url`` (matched by SURT key, as pywb does)."""
@@ -134,7 +134,18 @@ class SortedIndex:
     def __iter__(self) -> Iterator[CdxjEntry]:
         for line in self._lines_from(0):
             if line.strip():
-                yield parse_line(line)
+                yield self._parse(line)
+
+    def _parse(self, line: bytes) -> CdxjEntry:
+        """``parse_line``, with a damaged line reported as :class:`ArchiveError` naming the file."""
+        try:
+            entry = parse_line(line)
+            if not entry.timestamp.isdecimal():
+                raise ValueError(f"timestamp {entry.timestamp[:20]!r} is not digits")
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError, deep JSON
+            raise ArchiveError(f"{self.path}: damaged CDXJ line {line[:120]!r}: {exc}",
+                               hint="rebuild the index with `archive index`") from exc
+        return entry
 
 
 def closest(entries: Sequence[CdxjEntry], timestamp: str | None = None) -> CdxjEntry | None:
