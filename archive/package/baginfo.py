@@ -77,15 +77,18 @@ class TagLineError:
 
 
 def parse_tag_lines(text: str) -> list[TagLine | TagLineError]:
-    """Parse ``label: value`` text (bag-info.txt, bagit.txt), with continuation lines folded in."""
+    """Parse ``label: value`` text (bag-info.txt, bagit.txt), with continuation lines folded in.
+
+    Continuations are collected and joined once per field: appending to the value line by line
+    would take time quadratic in their number, which a hostile bag-info.txt could exploit."""
     out: list[TagLine | TagLineError] = []
+    parts: dict[int, list[str]] = {}  # index in ``out`` of a field -> its continuation parts
     for lineno, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         if line[0] in " \t":
-            last = out[-1] if out else None
-            if isinstance(last, TagLine):
-                out[-1] = TagLine(last.label, f"{last.value} {line.strip()}", last.lineno, last.strict)
+            if out and isinstance(out[-1], TagLine):
+                parts.setdefault(len(out) - 1, []).append(line.strip())
             else:
                 out.append(TagLineError(lineno, "continuation line with no field before it"))
             continue
@@ -95,6 +98,10 @@ def parse_tag_lines(text: str) -> list[TagLine | TagLineError]:
             continue
         strict = label == label.strip() and value[:1] in (" ", "\t") and value[1:2] not in (" ", "\t")
         out.append(TagLine(label.strip(), value.strip(), lineno, strict))
+    for index, more in parts.items():
+        first = out[index]
+        assert isinstance(first, TagLine)
+        out[index] = TagLine(first.label, " ".join([first.value, *more]), first.lineno, first.strict)
     return out
 
 

@@ -542,3 +542,17 @@ def test_validation_on_a_read_only_file_system(template: Path, read_only_mount: 
     assert cli([str(good), "--json"], capsys)[0] == 0
     assert cli([str(good), str(bad)], capsys)[0] == 1
     assert snapshot(read_only_mount) == before
+
+
+def test_bag_info_with_two_million_continuation_lines_parses_in_linear_time() -> None:
+    """Folding continuations one by one was quadratic: 2M lines took minutes."""
+    import time
+
+    from archive.package.baginfo import TagLine, parse_tag_lines
+
+    text = "Source-Organization: x\n" + " y\n" * 2_000_000 + "Contact-Name: z\n"
+    started = time.monotonic()
+    first, second = parse_tag_lines(text)
+    assert time.monotonic() - started < 20
+    assert isinstance(first, TagLine) and first.value == "x" + " y" * 2_000_000
+    assert isinstance(second, TagLine) and (second.label, second.value) == ("Contact-Name", "z")
