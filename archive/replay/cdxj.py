@@ -11,9 +11,12 @@ indexed one would be replayed in place of the page. Not done: pywb's ``__wb_meth
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import json
 import os
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -26,6 +29,8 @@ from archive.records import RecordInfo, iter_records
 INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
 SKIPPED_MIME = "application/warc-fields"
 _DIGITS = re.compile(r"[^0-9]")
+# Index lines held in memory before a sorted run is spilled to a temporary file.
+SORT_RUN_BYTES = 32 * 1024 * 1024
 
 
 def cdxj_key(url: str) -> str:
@@ -75,16 +80,42 @@ def write_cdxj(warcs: Sequence[Path], out: BinaryIO, *, relative_to: Path | None
     its base name. A broken WARC raises :class:`WarcReadError` after its readable records, unless
     ``errors`` is given, in which case the error is appended there and indexing goes on.
     """
-    lines: list[bytes] = []  # one short line per record: fine to sort in memory
-    for warc in warcs:
-        warc = Path(warc)
-        name = (Path(os.path.relpath(warc, relative_to)).as_posix() if relative_to is not None
-                else warc.name)
-        for record in iter_records(warc, errors=errors):
-            line = cdxj_line(record.info, name, minimal=minimal)
-            if line is not None:
-                lines.append(line.encode("utf-8"))
+    # Sorted runs of at most SORT_RUN_BYTES spill to temporary files and are merged at the end:
+    # memory stays flat however many records the WARCs hold (a million records is ~300 MB of lines).
+    lines: list[bytes] = []
+    held = 0
+    count = 0
+    with contextlib.ExitStack() as stack:
+        runs: list[BinaryIO] = []
+        for warc in warcs:
+            warc = Path(warc)
+            name = (Path(os.path.relpath(warc, relative_to)).as_posix() if relative_to is not None
+                    else warc.name)
+            for record in iter_records(warc, errors=errors):
+                line = cdxj_line(record.info, name, minimal=minimal)
+                if line is not None:
+                    data = line.encode("utf-8") + b"\n"
+                    lines.append(data)
+                    held += len(data)
+                    count += 1
+                    if held >= SORT_RUN_BYTES:
+                        runs.append(_spill(lines, stack))
+                        held = 0
+        lines.sort()
+        if not runs:
+            out.writelines(lines)
+            return count
+        runs.append(_spill(lines, stack))
+        out.writelines(heapq.merge(*runs))
+    return count
+
+
+def _spill(lines: list[bytes], stack: contextlib.ExitStack) -> BinaryIO:
+    """Sort ``lines`` into a temporary file (deleted when ``stack`` closes), empty the list, and
+    return the file rewound for reading line by line."""
     lines.sort()
-    for line in lines:
-        out.write(line + b"\n")
-    return len(lines)
+    run = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - the stack closes it
+    run.writelines(lines)
+    lines.clear()
+    run.seek(0)
+    return run
