@@ -7,9 +7,10 @@ A broken WARC is indexed up to the break and reported (file, offset, what is wro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import heapq
-import io
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -39,13 +40,20 @@ def _write(lines: Iterable[bytes], out: BinaryIO) -> int:
 def run(args: argparse.Namespace) -> int:
     sources = open_sources(args.inputs)
     errors: list[WarcReadError] = []
-    chunks: list[list[bytes]] = []
-    for source in sources:
-        buf = io.BytesIO()
-        # A bag's index names WARCs relative to data/warcs; a loose WARC by its base name.
-        write_cdxj(source.warcs, buf, relative_to=source.warc_root if source.is_bag else None, errors=errors)
-        chunks.append(buf.getvalue().splitlines(keepends=True))
-    lines = heapq.merge(*chunks)  # each chunk is sorted already
+    with contextlib.ExitStack() as stack:
+        # Each source's sorted index goes to a temporary file, and the files are merged: the
+        # command's memory stays flat however many records the inputs hold.
+        runs = []
+        for source in sources:
+            run_file = stack.enter_context(tempfile.TemporaryFile())
+            # A bag's index names WARCs relative to data/warcs; a loose WARC by its base name.
+            write_cdxj(source.warcs, run_file, relative_to=source.warc_root if source.is_bag else None, errors=errors)
+            run_file.seek(0)
+            runs.append(run_file)
+        return _emit(args, heapq.merge(*runs), errors)
+
+
+def _emit(args: argparse.Namespace, lines: Iterable[bytes], errors: list[WarcReadError]) -> int:
     if args.output is None:
         _write(lines, sys.stdout.buffer)
         sys.stdout.buffer.flush()
