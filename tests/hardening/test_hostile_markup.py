@@ -3,7 +3,7 @@ bounds and raise only the project's own errors (``ArchiveError`` subclasses).
 
 Time and peak memory are measured in child processes (``VmHWM`` from /proc/self/status: the
 child's own peak, which ``ru_maxrss`` is not, since Linux keeps it across exec). The bounds are
-generous, for a shared 2-core machine; the measured figures are in docs/SURVIVES-bags-markup.md.
+generous, for a shared 2-core machine; the measured figures are in the README, "What it survives".
 """
 
 from __future__ import annotations
