@@ -24,10 +24,12 @@ LAZY_SRC_ATTRS = (
     "data-image", "data-img", "data-img-src", "data-original-src", "data-actualsrc", "data-wood-src",
 )
 LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-set")
-# <link rel> values whose href is needed to render or is requested by browsers up front.
+# <link rel> values whose href is needed to render the page. Not "prefetch" or "prerender":
+# those are speculative loads of *other* pages, and following them would leave the capture's
+# scope (the given pages and their requisites).
 REQUISITE_RELS = frozenset({
     "stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed",
-    "preload", "prefetch", "modulepreload", "mask-icon", "manifest",
+    "preload", "modulepreload", "mask-icon", "manifest",
 })
 META_IMAGE_PROPS = frozenset({
     "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src",

@@ -96,3 +96,9 @@ def test_non_ascii_urls_are_stored_as_percent_encoded_uris() -> None:
     assert links.outlinks == ("http://127.0.0.1/%D8%AE%D8%A8%D8%B1.html?q=%D9%86%D9%82%D8%A7%D8%B4",)
     assert check_seed("http://BÜCHER.example/x#frag") == "http://xn--bcher-kva.example/x"
     assert resolve(BASE, "/already%20encoded.jpg") == "http://127.0.0.1:8000/already%20encoded.jpg"
+
+
+def test_prefetched_and_prerendered_pages_are_out_of_scope() -> None:
+    html = (b'<link rel="prefetch" href="/next-article.html"><link rel="prerender" href="/other.html">'
+            b'<link rel="dns-prefetch" href="//cdn.test"><link rel="preload" as="style" href="/s.css">')
+    assert page_links(html, BASE).requisites == ("http://127.0.0.1:8000/s.css",)
