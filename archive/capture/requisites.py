@@ -15,6 +15,7 @@ import lxml.etree
 import lxml.html
 
 from archive.capture.urls import resolve
+from archive.charset import choose_charset
 
 # Attributes lazy-loading libraries (lazysizes, lozad, WordPress, jQuery lazyload, Drupal
 # blazy, ...) use to hold the real URL of an image or frame.
@@ -99,13 +100,15 @@ def css_requisites(css: str, base_url: str) -> list[str]:
 
 
 def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> PageLinks:
-    """Requisites and outlinks of an HTML document. Malformed markup yields what can be read."""
+    """Requisites and outlinks of an HTML document. Malformed markup yields what can be read.
+
+    ``encoding`` is the page's charset when the caller knows it (see archive.charset)."""
     if not html.strip():
         return PageLinks((), ())
-    if encoding is None and _is_utf8(html):
-        # Undeclared pages would otherwise be read as Latin-1, garbling non-ASCII URLs; text in a
-        # legacy charset is almost never valid UTF-8, so this cannot misread a declared one.
-        encoding = "utf-8"
+    if encoding is None:
+        # The same choice extraction makes (BOM, meta, detection): left to itself, lxml reads an
+        # undeclared page as Latin-1 and garbles non-ASCII URLs.
+        encoding, _ = choose_charset(html, ())
     try:
         parser = lxml.html.HTMLParser(encoding=encoding, no_network=True, remove_comments=True)
     except LookupError:  # a charset name lxml does not know: let it sniff instead
@@ -171,14 +174,6 @@ def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> Pa
     seen = set(requisites)
     outlinks = [u for u in _unique(resolve(base, o) for o in outs) if u not in seen]
     return PageLinks(tuple(requisites), tuple(outlinks))
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _unique(urls: Iterable[str | None]) -> list[str]:

@@ -23,6 +23,7 @@ from archive.capture.robots import MAX_ROBOTS_BYTES, RobotsPolicy
 from archive.capture.settings import CaptureSettings
 from archive.capture.urls import check_seed, resolve
 from archive.capture.warc import WarcFileWriter, WrittenRecord
+from archive.charset import choose_charset
 from archive.content import ContentDecodingError, decode_bytes
 from archive.errors import FetchError
 
@@ -300,17 +301,14 @@ class CaptureSession:
         except ContentDecodingError as exc:
             result.failure = Failure(exchange.url, f"could not decode body for link discovery: {exc}")
             return
+        # One charset choice for pages and stylesheets, the same as extraction's.
+        charset, _ = choose_charset(body, exchange.headers)
         if ctype in HTML_TYPES:
-            links = page_links(body, exchange.url, encoding=_charset(exchange.header("content-type")))
+            links = page_links(body, exchange.url, encoding=charset)
             result.children = links.requisites
             result.outlinks = links.outlinks
         elif self.settings.follow_css:
-            charset = _charset(exchange.header("content-type")) or "utf-8"
-            try:
-                text = body.decode(charset, errors="replace")
-            except LookupError:
-                text = body.decode("utf-8", errors="replace")
-            result.children = tuple(css_requisites(text, exchange.url))
+            result.children = tuple(css_requisites(body.decode(charset, errors="replace"), exchange.url))
 
     async def _record(self, exchange: Exchange) -> tuple[WrittenRecord, bool]:
         """Write the exchange, as a revisit when an identical payload is already stored.
@@ -365,13 +363,3 @@ class CaptureSession:
             finally:
                 exchange.close()
         return None
-
-
-def _charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    for part in content_type.split(";")[1:]:
-        key, _, value = part.partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None

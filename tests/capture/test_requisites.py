@@ -102,3 +102,14 @@ def test_prefetched_and_prerendered_pages_are_out_of_scope() -> None:
     html = (b'<link rel="prefetch" href="/next-article.html"><link rel="prerender" href="/other.html">'
             b'<link rel="dns-prefetch" href="//cdn.test"><link rel="preload" as="style" href="/s.css">')
     assert page_links(html, BASE).requisites == ("http://127.0.0.1:8000/s.css",)
+
+
+def test_undeclared_legacy_charset_page_links_decode_like_extraction() -> None:
+    # No header, no <meta>: the charset is detected (as extraction does), so the Arabic path of an
+    # image in a windows-1256 page becomes the right UTF-8 percent-encoded URI, not Latin-1 mojibake.
+    text = ("<html><body><h1>عفو أم عار: ما مصير عناصر الأمن الذين فرّوا من الأنبار؟</h1>"
+            "<p>فرّ كثير من عناصر الشرطة في الأنبار عندما سيطر تنظيم داعش المتطرف على مدنهم، "
+            "وأوقفت رواتبهم. واليوم يطلب منهم العودة إلى العمل، لكن السكان المحليين يعارضون ذلك.</p>"
+            "<img src='/صور/شرطة.jpg'></body></html>")
+    links = page_links(text.encode("cp1256"), "http://127.0.0.1/ar/")
+    assert links.requisites == ("http://127.0.0.1/%D8%B5%D9%88%D8%B1/%D8%B4%D8%B1%D8%B7%D8%A9.jpg",)
