@@ -138,9 +138,7 @@ async def capture_articles(
         # removed; without packaging, ``work`` is the user's own output folder and stays.
         warcs = []
         if package:
-            shutil.rmtree(work, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                work.parent.rmdir()
+            _remove_work(work, ignore_errors=True)
     extraction = extract_metadata(warcs, work / "metadata") if warcs else None
     if extraction is not None:
         result["metadata"] = {"records": len(extraction.files), "problems": extraction.problems,
@@ -153,9 +151,7 @@ async def capture_articles(
                          "problems": [str(p) for p in validation.problems],
                          "bytes": validation.bytes_hashed}
         if validation.valid:
-            shutil.rmtree(work)  # the bag now holds verified copies of everything in it
-            with contextlib.suppress(OSError):
-                work.parent.rmdir()  # only if no other (e.g. interrupted) capture is in there
+            _remove_work(work)  # the bag now holds verified copies of everything in it
         else:
             result["bag"]["kept_work_dir"] = str(work)
     if history is not None and fresh and result.get("bag", {}).get("valid", not package):
@@ -170,6 +166,14 @@ async def capture_articles(
     write_json_atomic(report_path, result)
     await create_markdown_artifact(markdown=_markdown(report, result), key="capture-report", description=capture_id)
     return result
+
+
+def _remove_work(work: Path, *, ignore_errors: bool = False) -> None:
+    """Remove a run's private work folder, and ``.work`` itself once no other (e.g. interrupted)
+    capture's folder is left in it."""
+    shutil.rmtree(work, ignore_errors=ignore_errors)
+    with contextlib.suppress(OSError):
+        work.parent.rmdir()
 
 
 def _markdown(report: CaptureReport, result: dict[str, Any]) -> str:

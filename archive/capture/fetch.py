@@ -23,6 +23,8 @@ from archive.capture import digest
 from archive.capture.politeness import HostLimiter
 from archive.capture.settings import CaptureSettings
 from archive.capture.urls import host_key
+from archive.charset import header_value
+from archive.content import decode_bytes
 from archive.errors import FetchError
 
 # Transfer-Encoding describes framing the client has already undone; kept under another name
@@ -54,11 +56,7 @@ class Exchange:
     notes: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @property
     def content_type(self) -> str:
@@ -70,6 +68,11 @@ class Exchange:
         data = self.body.read(limit)
         self.body.seek(0)
         return data
+
+    def decoded_body(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes of the body with its Content-Encoding undone (for parsing, never
+        for storage). Raises ContentDecodingError for corrupt bodies and bombs."""
+        return decode_bytes(self.read_body(limit), self.header("content-encoding"), limit=limit)
 
     def close(self) -> None:
         self.body.close()

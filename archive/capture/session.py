@@ -24,7 +24,7 @@ from archive.capture.settings import CaptureSettings
 from archive.capture.urls import check_seed, resolve
 from archive.capture.warc import WarcFileWriter, WrittenRecord
 from archive.charset import choose_charset
-from archive.content import ContentDecodingError, decode_bytes
+from archive.content import ContentDecodingError
 from archive.errors import FetchError
 
 # Pages and stylesheets are parsed for links only up to this size (the archive keeps them whole).
@@ -295,9 +295,7 @@ class CaptureSession:
         if ctype not in HTML_TYPES and ctype not in CSS_TYPES:
             return
         try:
-            body = decode_bytes(
-                exchange.read_body(MAX_PARSE_BYTES), exchange.header("content-encoding"), limit=MAX_PARSE_BYTES
-            )
+            body = exchange.decoded_body(MAX_PARSE_BYTES)
         except ContentDecodingError as exc:
             result.failure = Failure(exchange.url, f"could not decode body for link discovery: {exc}")
             return
@@ -353,10 +351,7 @@ class CaptureSession:
                     current = target
                     continue
                 try:
-                    body = decode_bytes(
-                        exchange.read_body(MAX_ROBOTS_BYTES), exchange.header("content-encoding"),
-                        limit=MAX_ROBOTS_BYTES,
-                    )
+                    body = exchange.decoded_body(MAX_ROBOTS_BYTES)
                 except ContentDecodingError:
                     body = b""
                 return exchange.status, body

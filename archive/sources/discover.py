@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from archive.capture.fetch import Fetcher
 from archive.capture.settings import CaptureSettings
-from archive.content import ContentDecodingError, decode_bytes
 from archive.config import Source
+from archive.content import ContentDecodingError
 from archive.errors import FetchError
 from archive.sources.feeds import MAX_XML_BYTES, SourceError, parse_feed, parse_sitemap
 
@@ -22,8 +22,7 @@ async def _get(fetcher: Fetcher, url: str) -> bytes:
         if exchange.status != 200 or exchange.truncated:
             raise SourceError(f"{url}: HTTP {exchange.status}" + (" (truncated)" if exchange.truncated else ""))
         try:
-            return decode_bytes(exchange.read_body(MAX_XML_BYTES + 1), exchange.header("content-encoding"),
-                                limit=MAX_XML_BYTES + 1)
+            return exchange.decoded_body(MAX_XML_BYTES + 1)
         except ContentDecodingError as exc:
             raise SourceError(f"{url}: {exc}") from exc
     finally:
