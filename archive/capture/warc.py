@@ -230,8 +230,8 @@ class WarcFileWriter:
             return self._writer
         self._serial += 1
         now = self._clock().astimezone(UTC)
-        name = self.settings.warc_name_template.format(
-            prefix=self.settings.warc_prefix,
+        # warc_name refuses any name that is not one file inside self.directory.
+        name = self.settings.warc_name(
             timestamp=now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}",
             serial=self._serial,
             host=_safe(self.host),
