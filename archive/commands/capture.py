@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from archive.display import printable
 from archive.capture.urls import check_seed
 from archive.capture.settings import CaptureSettings
 from archive.config import load_config
@@ -97,18 +98,18 @@ def print_summary(report: dict[str, Any]) -> None:
     if failures:
         print(f"{len(failures)} failure(s) recorded (kept in the WARC and the report):", file=err)
         for f in failures[:20]:
-            print(f"  {f['url']}: {f['reason']}", file=err)
+            print(printable(f"  {f['url']}: {f['reason']}"), file=err)
         if len(failures) > 20:
             print(f"  ... and {len(failures) - 20} more", file=err)
     meta = report.get("metadata")
     if meta:
         print(f"metadata: {meta['records']} NewsArticle record(s)", file=err)
         for problem in meta["problems"]:
-            print(f"  problem: {problem}", file=err)
+            print(f"  problem: {printable(problem)}", file=err)
     print(f"report: {report['report']}", file=err)
     bag = report.get("bag")
     if bag:
-        verdict = "valid" if bag["valid"] else "INVALID: " + "; ".join(bag["problems"][:5])
+        verdict = "valid" if bag["valid"] else "INVALID: " + printable("; ".join(bag["problems"][:5]))
         print(f"bag: {verdict}", file=err)
         if not bag["valid"]:
             print(f"working files kept in {bag['kept_work_dir']}", file=err)
