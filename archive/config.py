@@ -249,7 +249,9 @@ def _problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int], where: st
             allowed = set(error.schema.get("properties", {}))
             found += [(path + (key,), "unknown key") for key in error.instance if key not in allowed]
         else:
-            found.append((path, error.message))
+            # jsonschema quotes the whole offending value: a large one would bury the others.
+            message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
+            found.append((path, message))
     for path, message in sorted(found, key=lambda item: [str(p) for p in item[0]]):
         line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
         problems.append(f"{where}:{line}: {_pointer(path)}: {message}" if line else f"{where}: {_pointer(path)}: {message}")

@@ -265,3 +265,10 @@ def test_any_name_settings_give_one_file_name_or_a_config_error(prefix: str, tem
     for serial in (1, 7, 123456):
         name = checked.warc_name(timestamp="20260101000000000", serial=serial, host="example-host", pid=99)
         assert Path(name).name == name and name not in {".", ".."} and "/" not in name and "\x00" not in name
+
+
+def test_a_large_wrong_value_does_not_bury_the_other_problems(tmp_path: Path) -> None:
+    path = write(tmp_path, "capture: [" + ", ".join(["value"] * 20_000) + "]\noutput: 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    assert len(caught.value.message) < 1000 and "output: 5 is not of type 'string'" in caught.value.message

@@ -13,7 +13,6 @@ import builtins
 import errno
 import io
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -38,6 +37,7 @@ from archive.package import build as build_module
 from archive.package import hashing
 from archive.pipeline import extract_to_folder
 from archive.replay.wacz import write_wacz
+from tests.helpers.mounts import tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -201,12 +201,11 @@ def test_bag_build_full_disk_leaves_no_bag_and_names_the_inputs(
         monkeypatch.setattr(hashing, "open", full_disk_open(10_000), raising=False)
     elif target == "index":  # the CDXJ index written in the staging folder
         monkeypatch.setattr(build_module, "open", full_disk_open(10), raising=False)
-    else:  # tag files (written_and_hash shares hashing's open; payload copies are then done)
-        real_copy = hashing.copy_and_hash
-        monkeypatch.setattr(build_module, "copy_and_hash", real_copy)
-        monkeypatch.setattr(hashing, "open", full_disk_open(10), raising=False)
-        monkeypatch.setattr(build_module, "write_and_hash",
-                            lambda dst, data, algs: hashing.write_and_hash(dst, data, algs))
+    else:  # the tag files, after every payload file was copied and indexed
+        def full_write_and_hash(dst: Path, data: bytes, algorithms: object) -> None:
+            with FullFile(_real_open(dst, "xb"), 0) as out:
+                out.write(data)
+        monkeypatch.setattr(build_module, "write_and_hash", full_write_and_hash)
     dest = tmp_path / "bag"
     with pytest.raises(DiskFullError) as caught:
         build_bag(dest, warcs=warcs, metadata=records, info=INFO, processes=1)
@@ -235,17 +234,8 @@ def test_wacz_full_disk_is_one_error_not_a_zipfile_valueerror(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 1 MiB tmpfs (needs root and mount rights; skipped with the reason otherwise)."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a 1 MiB tmpfs")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)], capture_output=True, check=False)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount tmpfs here: {r.stderr.decode(errors='replace').strip()}")
-    try:
+    with tmpfs(tmp_path / "small", "1m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
