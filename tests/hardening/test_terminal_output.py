@@ -147,3 +147,36 @@ def test_file_names_are_printed_inertly_by_every_command(tmp_path: Path, name: s
         assert shown in err, (argv, err)
         assert not RAW.search(err.replace("\n", "")), (argv, err)
         assert not RAW.search(SGR.sub("", out).replace("\n", "")), (argv, out)
+
+
+_NAME_BYTES = st.binary(min_size=1, max_size=80).filter(lambda b: b"/" not in b and b"\0" not in b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=_NAME_BYTES)
+def test_arbitrary_file_names_through_list_and_index(raw: bytes) -> None:
+    """Any bytes a Linux file name may hold, shown by `list` and `index` (which name the file
+    when it is damaged) without a crash, a raw control character or an unencodable character."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        warc = _warc(Path(tmp) / os.fsdecode(raw + b".warc.gz"), [("http://127.0.0.1/a", "text/html", "")])
+        warc.write_bytes(warc.read_bytes() + b"not a record\r\n" * 3)
+        for argv in (["list", str(warc)], ["index", str(warc)]):
+            code, out, err = _run(argv)
+            assert code == 1 and printable(os.fsdecode(raw)) in err, (argv, err)
+            assert not RAW.search(err.replace("\n", "")) and not RAW.search(out.replace("\n", ""))
+
+
+def test_capture_summary_prints_failures_inertly(capsys: pytest.CaptureFixture[str]) -> None:
+    from archive.commands.capture import print_summary
+
+    hostile = "http://127.0.0.1/\x1b]8;;file:///etc/passwd\x07x\x1b]8;;\x07\r\u202eVALID"
+    report = {"pages": 1, "pages_captured": 1, "requisites": 1, "requisites_captured": 0, "report": "/r.json",
+              "warcs": [], "articles": [{"failures": [{"url": hostile, "reason": "HTTP 404 \x1b[2J"}]}],
+              "metadata": {"records": 1, "problems": ["bad \r\x1b[1A title"]},
+              "bag": {"valid": False, "problems": ["data/\x1b[31mx: changed"], "kept_work_dir": "/w", "path": "/b"}}
+    print_summary(report)
+    err = capsys.readouterr().err
+    assert not RAW.search(err.replace("\n", ""))
+    assert printable(hostile) in err and "\\x1b[2J" in err and "bad \\r\\x1b[1A title" in err and "\\x1b[31mx" in err
