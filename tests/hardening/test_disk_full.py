@@ -264,6 +264,11 @@ def test_real_full_disk_bag_wacz_and_extract(captured: tuple[list[Path], list[Pa
     with pytest.raises(DiskFullError) as caught:
         extract_to_folder(warcs[:1], small_disk / "metadata")
     assert_disk_full(caught.value, small_disk / "metadata", "the WARCs are kept in")
+    for argv, target in ((["index", str(warcs[-1]), "-o"], small_disk / "i.cdxj"),
+                         (["show", str(warcs[-1]), "http://127.0.0.1/big.jpg", "-o"], small_disk / "big.jpg")):
+        code, err = _cli([*argv, str(target)], capsys)
+        assert code == 1 and f"error: disk full: cannot write {target}; {target} was not written" in err, err
+        assert not target.exists() and not list(small_disk.glob(".*.tmp"))
 
 
 def test_real_full_disk_capture_cli_says_disk_full_and_keeps_the_warcs(
