@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from archive import __version__
+from archive.diskfull import disk_full_cause
 from archive.display import PrintableLogHandler, printable_lines
 from archive.errors import ArchiveError
 
@@ -91,6 +92,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"archive {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Backstop for a write boundary that does not translate a full disk itself (a library's
+        # own files, e.g. Prefect's database): still one line, never a traceback.
+        cause = disk_full_cause(exc)
+        if cause is None or args.verbose:
+            raise
+        print(f"archive {args.command}: error: disk full: {printable_lines(str(cause))}; the command stopped "
+              "before finishing\n  hint: free space on that file system (or raise the quota), then run it again; "
+              "--verbose shows where", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

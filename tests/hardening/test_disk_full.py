@@ -238,6 +238,15 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mnt
 
 
+def fill(disk: Path) -> None:
+    """Write a filler file until the file system is full."""
+    with _real_open(disk / "filler", "wb") as fh, pytest.raises(OSError) as caught:
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+    assert caught.value.errno == errno.ENOSPC
+
+
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(argv)
     return code, capsys.readouterr().err
@@ -256,11 +265,7 @@ def test_real_full_disk_bag_wacz_and_extract(captured: tuple[list[Path], list[Pa
     assert code == 1 and err.startswith("archive wacz: error: disk full: cannot write "), err
     assert f"the bag {bag} is untouched" in err and not list(small_disk.glob("*wacz*"))
 
-    # Fill the disk, then extract: the first record cannot be written.
-    with _real_open(small_disk / "filler", "wb") as fh, pytest.raises(OSError):
-        while True:
-            fh.write(b"\0" * 65536)
-            fh.flush()
+    fill(small_disk)  # then extract: the first record cannot be written
     with pytest.raises(DiskFullError) as caught:
         extract_to_folder(warcs[:1], small_disk / "metadata")
     assert_disk_full(caught.value, small_disk / "metadata", "the WARCs are kept in")
@@ -296,3 +301,39 @@ def test_real_full_disk_capture_cli_says_disk_full_and_keeps_the_warcs(
     assert done.stdout == ""  # no bag path printed: nothing claimed success
     assert not list(small_disk.glob("*/bagit.txt"))
     assert list(small_disk.glob(".work/*/*.warc.gz*"))  # what was written is still there
+
+
+def test_real_full_disk_capture_history_says_it_was_not_updated(small_disk: Path) -> None:
+    from archive.history import Captured, CaptureHistory
+
+    history = CaptureHistory(small_disk / "capture-history.sqlite")
+    fill(small_disk)
+    rows = [Captured(f"http://127.0.0.1/{n}", None, "2026-01-01T00:00:00Z", "sha256:" + "0" * 64 + "x" * 900)
+            for n in range(200)]
+    with pytest.raises(DiskFullError) as caught:
+        history.record(rows, capture_id="c", bag="/out/c")
+    assert_disk_full(caught.value, small_disk / "capture-history.sqlite", "the bag /out/c is complete")
+    assert "the capture history was not updated" in caught.value.kept
+
+
+def test_cli_backstop_prints_an_untranslated_full_disk_as_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A library writing its own files (Prefect's database) is not behind a guard of ours."""
+    from archive.commands import list as list_command
+
+    def full(args: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/var/lib/somewhere/db.sqlite")
+
+    monkeypatch.setattr(list_command, "run", full)
+    assert main(["list", "x.warc.gz"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("archive list: error: disk full: [Errno 28] No space left on device: "
+                          "'/var/lib/somewhere/db.sqlite'; the command stopped before finishing\n  hint: ")
+    assert len(err.splitlines()) == 2
+
+    def denied(args: object) -> int:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(list_command, "run", denied)
+    with pytest.raises(PermissionError):  # anything else is not hidden
+        main(["list", "x.warc.gz"])
