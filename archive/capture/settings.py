@@ -21,8 +21,8 @@ MAX_INTEGER = 2**62
 # A WARC file name is one path component (255 bytes on Linux, with room for ".open").
 MAX_NAME_BYTES = 255 - len(".open")
 # Sample values for checking warc_name_template at config time, each as long as it can be in a
-# real run (a 63-character host name label), so a name that fits here fits when written.
-_SAMPLE_NAME_FIELDS = {"timestamp": "20260101000000000", "serial": 99999, "host": "h" * 63, "pid": 4194304}
+# real run (a host name of HOST_NAME_MAX, 64 bytes), so a name that fits here fits when written.
+_SAMPLE_NAME_FIELDS = {"timestamp": "20260101000000000", "serial": 99999, "host": "h" * 64, "pid": 4194304}
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
