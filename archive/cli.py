@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
 from archive import __version__
+from archive.diskfull import disk_full_cause
+from archive.display import PrintableLogHandler, printable_lines
 from archive.errors import ArchiveError
 
 # Each module in archive/commands/ has NAME, HELP, add_arguments(parser) and run(args) -> int.
@@ -58,6 +61,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _escape_library_logs() -> None:
+    """Warnings of the libraries we call go to stderr made printable (see PrintableLogHandler),
+    at the level Python's last-resort handler would have shown them."""
+    root = logging.getLogger()
+    if not any(isinstance(h, PrintableLogHandler) for h in root.handlers):
+        handler = PrintableLogHandler()
+        handler.setLevel(logging.WARNING)
+        root.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     chosen = next((w for w in words if not w.startswith("-")), None)
@@ -66,16 +79,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(words)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    _escape_library_logs()
     try:
         return int(args._run(args))
     except ArchiveError as exc:
         if args.verbose:
             raise
-        print(f"archive {args.command}: error: {exc}", file=sys.stderr)
+        # Messages quote file names and URLs: each line made printable (our own line breaks
+        # stay; a CR or ESC from a file name cannot rewrite the screen).
+        print(f"archive {args.command}: error: {printable_lines(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"archive {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Backstop for a write boundary that does not translate a full disk itself (a library's
+        # own files, e.g. Prefect's database): still one line, never a traceback.
+        cause = disk_full_cause(exc)
+        if cause is None or args.verbose:
+            raise
+        print(f"archive {args.command}: error: disk full: {printable_lines(str(cause))}; the command stopped "
+              "before finishing\n  hint: free space on that file system (or raise the quota), then run it again; "
+              "--verbose shows where", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

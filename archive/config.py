@@ -105,6 +105,41 @@ def _lines(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...],
     return found
 
 
+# A real config has a few hundred values; aliases may share a block, but the expanded document
+# (what the schema check and the line mapper walk) is refused past this many nodes, found by
+# counting each distinct node once, so a "billion laughs" file fails in milliseconds.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _expanded_size(root: yaml.Node, where: str) -> int:
+    """Nodes in the document with every alias expanded, counted in time linear in its text."""
+    sizes: dict[int, int] = {}
+    pending: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in pending:
+            raise ConfigError(f"{where}:{node.start_mark.line + 1}: a YAML alias refers to itself (a recursive "
+                              "structure); a config is a tree of plain values")
+        pending.add(key)
+        children = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                raise ConfigError(f"{where}: YAML aliases expand this config past {MAX_EXPANDED_NODES:,} values "
+                                  "(an alias bomb?); refused before expanding it",
+                                  hint="write the values out, or use aliases for small shared blocks only")
+        pending.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
 def _read(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -112,44 +147,83 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    # One parse: the node graph is composed (aliases shared, not copied), its expanded size is
+    # checked, and only then are Python values constructed and the lines mapped.
+    loader = yaml.SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}
+        _expanded_size(node, str(path))
+        data = loader.construct_document(node)
+        lines = _lines(node) if isinstance(data, Mapping) else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise ConfigError(f"{where}: invalid YAML: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: YAML nested too deeply to be a config") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}, {}
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the top level must be a mapping of sections, not {type(data).__name__}")
-    return dict(data), _lines(node) if node is not None else {}
+    return dict(data), lines
 
 
 def _env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     """Apply ARCHIVE_OUTPUT, ARCHIVE_CAPTURE_<SETTING>, ARCHIVE_BAG_<FIELD>; return what was set.
 
-    Values are read as YAML scalars, so ARCHIVE_CAPTURE_PER_HOST_DELAY=1.5 is a number and
-    ARCHIVE_CAPTURE_RESPECT_ROBOTS=false a boolean."""
+    The name is checked first (an unknown setting is a ConfigError naming the variable; other
+    ARCHIVE_* names, such as ARCHIVE_PYWB, belong to other parts and are left alone). Capture
+    values are read as one YAML scalar, so ARCHIVE_CAPTURE_PER_HOST_DELAY=1.5 is a number and
+    ARCHIVE_CAPTURE_RESPECT_ROBOTS=false a boolean; bag fields and the output are plain text."""
     applied = []
     for name, raw in sorted(env.items()):
         if not name.startswith(ENV_PREFIX):
             continue
         key = name[len(ENV_PREFIX):].lower()
-        value = yaml.safe_load(raw) if raw.strip() else None
         if key == "output":
             data["output"] = raw
         elif key.startswith(("capture_", "bag_")):
             section, _, setting = key.partition("_")
-            target = data.setdefault(section, {}) or {}
-            data[section] = target
-            target[setting] = raw if section == "bag" else value
+            known = _schema()["properties"][section]["properties"]
+            if setting not in known:
+                shown = name if name.isascii() and name.isidentifier() else repr(name)
+                raise ConfigError(f"environment variable {shown}: unknown {section} setting {setting!r}",
+                                  hint=f"known: {', '.join(f'{ENV_PREFIX}{section.upper()}_{k.upper()}' for k in known)}")
+            target = data.setdefault(section, {})
+            if target is None:
+                target = data[section] = {}
+            if not isinstance(target, dict):
+                continue  # the file's own section is malformed; the schema check reports it
+            target[setting] = raw if section == "bag" else _env_scalar(name, raw)
         else:
             continue
         applied.append(name)
     return applied
+
+
+def _env_scalar(name: str, raw: str) -> Any:
+    """One YAML scalar (number, boolean, null, text); anything else is a ConfigError naming both."""
+    if not raw.strip():
+        return None
+    shown = raw if len(raw) <= 80 else raw[:77] + "..."
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"environment variable {name}={shown!r}: not a valid YAML value ({problem})",
+                          hint="quote text values, e.g. 'a: b'") from None
+    except RecursionError:
+        value = []  # nested past Python's limit: certainly not a scalar
+    if isinstance(value, (list, dict, set)):
+        raise ConfigError(f"environment variable {name}={shown!r}: must be a single value, not a "
+                          f"{'list' if isinstance(value, list) else 'mapping'}", hint="quote text values, e.g. 'a: b'")
+    return value
 
 
 @cache
@@ -175,7 +249,9 @@ def _problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int], where: st
             allowed = set(error.schema.get("properties", {}))
             found += [(path + (key,), "unknown key") for key in error.instance if key not in allowed]
         else:
-            found.append((path, error.message))
+            # jsonschema quotes the whole offending value: a large one would bury the others.
+            message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
+            found.append((path, message))
     for path, message in sorted(found, key=lambda item: [str(p) for p in item[0]]):
         line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
         problems.append(f"{where}:{line}: {_pointer(path)}: {message}" if line else f"{where}: {_pointer(path)}: {message}")

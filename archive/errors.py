@@ -112,3 +112,19 @@ class BagError(ArchiveError):
 
 class BagInvalid(ValidationFailed):
     """A bag failed validation; ``problems`` names every file and what is wrong with it."""
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+
+class DiskFullError(ArchiveError):
+    """A write failed because the file system is full (ENOSPC) or the quota is used (EDQUOT).
+
+    The message says where and what was kept; nothing that failed to be written is presented
+    as finished. Raised by ``archive.diskfull.disk_full_guard`` at every write boundary."""
+
+    def __init__(self, path: str, kept: str) -> None:
+        super().__init__(f"disk full: cannot write {path}; {kept}",
+                         hint="free space on that file system (or raise the quota), then run the command again")
+        self.path = path
+        self.kept = kept

@@ -13,6 +13,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.diskfull import disk_full_guard
 from archive.errors import ArchiveError
 
 HISTORY_NAME = "capture-history.sqlite"
@@ -66,7 +67,9 @@ class CaptureHistory:
 
     def record(self, rows: Iterable[Captured], *, capture_id: str, bag: str | None) -> int:
         values = [(r.url, r.final_url, r.captured_at, r.payload_digest, capture_id, bag) for r in rows]
-        with closing(self._connect()) as db, db:
+        kept = (f"the bag {bag} is complete" if bag else "the capture's files are complete") + \
+            "; the capture history was not updated, so the next run captures these articles again"
+        with disk_full_guard(self.path, kept), closing(self._connect()) as db, db:
             db.executemany("INSERT INTO captures VALUES (?, ?, ?, ?, ?, ?)", values)
         return len(values)
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.atomic import write_json_atomic
+from archive.diskfull import disk_full_guard
 from archive.errors import ArchiveError, ConfigError
 from archive.package import BagInfo, PremisEvent
 
@@ -56,10 +57,12 @@ def extract_to_folder(warcs: Sequence[Path], into: Path) -> Extraction:
     errors: list[ArchiveError] = []
     files: list[Path] = []
     records: list[dict[str, Any]] = []
-    for n, record in enumerate(extract_warcs(list(warcs), errors=errors), start=1):
-        path = write_json_atomic(into / record_filename(n, str(record.get("url", ""))), record)
-        files.append(path)
-        records.append(record)
+    folders = ", ".join(sorted({str(Path(w).parent) for w in warcs})) or "(none)"
+    with disk_full_guard(into, f"the WARCs are kept in {folders}; metadata records written so far in {into}"):
+        for n, record in enumerate(extract_warcs(list(warcs), errors=errors), start=1):
+            path = write_json_atomic(into / record_filename(n, str(record.get("url", ""))), record)
+            files.append(path)
+            records.append(record)
     problems = [str(e).splitlines()[0] for e in errors]
     detail = f"{len(files)} NewsArticle record(s) extracted from {len(warcs)} WARC file(s)"
     if problems:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +13,18 @@ from archive import SOFTWARE
 from archive.errors import ConfigError
 
 DEFAULT_USER_AGENT = f"{SOFTWARE} (preservation capture of news articles; honours robots.txt)"
+
+# Seconds settings (timeouts, delays, back-off) above a week are typos, and asyncio's timers
+# overflow on values near float's limit; counts and sizes above 2**62 overflow C integers.
+MAX_SECONDS = 7 * 24 * 3600.0
+MAX_INTEGER = 2**62
+# A WARC file name is one path component (255 bytes on Linux, with room for ".open").
+MAX_NAME_BYTES = 255 - len(".open")
+# Sample values for checking warc_name_template at config time, each as long as it can be in a
+# real run (a host name of HOST_NAME_MAX, 64 bytes), so a name that fits here fits when written.
+_SAMPLE_NAME_FIELDS = {"timestamp": "20260101000000000", "serial": 99999, "host": "h" * 64, "pid": 4194304}
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -70,7 +84,7 @@ class CaptureSettings:
             default = getattr(cls(), name)
             try:
                 kwargs[name] = _coerce(default, value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 problems.append(f"{key!r} should be {type(default).__name__}, got {value!r}")
         if problems:
             raise ConfigError(
@@ -105,13 +119,79 @@ class CaptureSettings:
             problems.append("gzip_level must be 0..9")
         if self.digest_algorithm not in {"sha1", "sha256", "sha512"}:
             problems.append("digest_algorithm must be sha1, sha256 or sha512")
+        problems += self._range_problems() + self._header_problems()
+        try:
+            self.warc_name(**_SAMPLE_NAME_FIELDS)
+        except ConfigError as exc:
+            problems.append(exc.message)
         if problems:
             raise ConfigError("invalid capture settings: " + "; ".join(problems))
+
+    def warc_name(self, *, timestamp: str, serial: int, host: str, pid: int) -> str:
+        """The WARC file name from ``warc_name_template``; ConfigError unless it is one safe file
+        name (no folder, no ``..``, not hidden, not too long), so a WARC never lands outside the
+        output folder and an unknown ``{field}`` is found before anything is fetched."""
+        try:
+            name = self.warc_name_template.format(prefix=self.warc_prefix, timestamp=timestamp, serial=serial,
+                                                  host=host, pid=pid)
+        except (KeyError, IndexError, AttributeError) as exc:
+            raise ConfigError(f"warc_name_template {self.warc_name_template!r} uses an unknown field {exc}; "
+                              "known: {prefix} {timestamp} {serial} {host} {pid}") from None
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"warc_name_template {self.warc_name_template!r} cannot be formatted: {exc}") from None
+        for what, text in (("warc_prefix", self.warc_prefix), ("warc_name_template", name)):
+            problem = _unsafe_name(text, allow_empty=what == "warc_prefix")
+            if problem:
+                raise ConfigError(f"{what} {text!r} {problem}: a WARC name must be one file name inside the output folder")
+        if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            raise ConfigError(f"warc_name_template gives names of over {MAX_NAME_BYTES} bytes (e.g. {name!r})")
+        return name
+
+    def _range_problems(self) -> list[str]:
+        """Every number finite and in range: NaN, infinities and overflows never reach a timer."""
+        problems = []
+        minimum = {"per_host_concurrency": 1, "article_concurrency": 1, "max_body_bytes": 1, "warc_max_bytes": 1}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, float) and not (math.isfinite(value) and 0 <= value <= MAX_SECONDS):
+                problems.append(f"{f.name} must be a number of seconds from 0 to {MAX_SECONDS:g}, not {value!r}")
+            elif isinstance(value, int) and not minimum.get(f.name, 0) <= value <= MAX_INTEGER:
+                problems.append(f"{f.name} must be from {minimum.get(f.name, 0)} to 2**62, not {value!r}")
+        return problems
+
+    def _header_problems(self) -> list[str]:
+        """Header names must be tokens and values single lines: a CR/LF in a config value would
+        otherwise split one request header into two (or crash the HTTP client mid-capture)."""
+        problems = []
+        values = {"user_agent": self.user_agent, "accept_encoding": self.accept_encoding}
+        for name, value in self.extra_headers.items():
+            if not _HEADER_NAME.match(name):
+                problems.append(f"extra_headers: {name!r} is not an HTTP header name")
+            values[f"extra_headers.{name}"] = value
+        for where, value in values.items():
+            if _CONTROL.search(value):
+                problems.append(f"{where} must be one line without control characters, not {value!r}")
+        return problems
 
     def as_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["extra_headers"] = dict(self.extra_headers)
         return data
+
+
+def _unsafe_name(name: str, *, allow_empty: bool = False) -> str | None:
+    """Why ``name`` is not a safe single file name component, or None."""
+    if not name:
+        return None if allow_empty else "is empty"
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if name in {".", ".."} or name.startswith("."):
+        return "starts with a dot"
+    if _CONTROL.search(name) or "\t" in name:
+        return "contains a control character"
+    return None
 
 
 def _coerce(default: Any, value: Any) -> Any:
@@ -131,7 +211,11 @@ def _coerce(default: Any, value: Any) -> Any:
         if not isinstance(value, Mapping):
             raise TypeError
         return {str(k): str(v) for k, v in value.items()}
-    if default is None or isinstance(default, str):
+    if isinstance(default, str):
+        if not isinstance(value, str):  # None is a value only for settings whose default is None
+            raise TypeError
+        return value
+    if default is None:
         if value is not None and not isinstance(value, str):
             raise TypeError
         return value

@@ -28,7 +28,8 @@ from archive import SOFTWARE
 from archive.capture import digest
 from archive.capture.fetch import Exchange
 from archive.capture.settings import CaptureSettings
-from archive.errors import WarcWriteError
+from archive.diskfull import disk_full_cause
+from archive.errors import ArchiveError, DiskFullError, WarcWriteError
 
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -106,6 +107,10 @@ class WarcFileWriter:
         self._path: Path | None = None
         self._writer: WARCWriter | None = None
         self.finished: list[Path] = []
+        # Set by the first failed write: the current file is damaged from there on, so every
+        # later write and close() raises it again instead of appending after the damage or
+        # renaming the damaged file as finished.
+        self._failed: ArchiveError | None = None
         self.bytes_written = 0
         self.records_written = 0
         try:
@@ -201,10 +206,16 @@ class WarcFileWriter:
         return list(self.finished)
 
     def abort(self) -> None:
-        """Close without finishing: the `.open` file stays, visibly incomplete."""
+        """Close without finishing: the `.open` file stays, visibly incomplete.
+
+        Never raises: it runs while another error (often a full disk) is on its way out, and
+        the close's own flush failing again must not hide that error."""
         with self._lock:
             if self._fh is not None:
-                self._fh.close()
+                try:
+                    self._fh.close()
+                except OSError:
+                    pass
                 self._fh = None
 
     # -- internals --------------------------------------------------------------------------
@@ -226,12 +237,14 @@ class WarcFileWriter:
         )
 
     def _ensure_open(self) -> WARCWriter:
+        if self._failed is not None:
+            raise self._failed
         if self._writer is not None:
             return self._writer
         self._serial += 1
         now = self._clock().astimezone(UTC)
-        name = self.settings.warc_name_template.format(
-            prefix=self.settings.warc_prefix,
+        # warc_name refuses any name that is not one file inside self.directory.
+        name = self.settings.warc_name(
             timestamp=now.strftime("%Y%m%d%H%M%S") + f"{now.microsecond // 1000:03d}",
             serial=self._serial,
             host=_safe(self.host),
@@ -241,6 +254,8 @@ class WarcFileWriter:
         try:
             self._fh = open(path, "xb")
         except OSError as exc:
+            if disk_full_cause(exc):
+                raise self._kept(path) from exc
             raise WarcWriteError(f"cannot create {path}: {exc}", hint="check the --out folder is writable") from exc
         self._path = path
         self._writer = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
@@ -274,8 +289,14 @@ class WarcFileWriter:
             writer._write_warc_record(member, record)  # warcio's own serialiser, into our member
             member.close()
         except OSError as exc:
-            raise WarcWriteError(f"writing {self._path}: {exc}", hint="is the disk full?") from exc
+            self._failed = (self._kept(self._path) if disk_full_cause(exc)
+                            else WarcWriteError(f"writing {self._path}: {exc}"))
+            raise self._failed from exc
         self.records_written += 1
+
+    def _kept(self, path: Path | None) -> DiskFullError:
+        return DiskFullError(str(path), f"the WARC records written before it are kept in {self.directory} "
+                                        f"(an unfinished file keeps its {OPEN_SUFFIX} suffix)")
 
     def _maybe_roll(self) -> None:
         assert self._fh is not None
@@ -283,6 +304,8 @@ class WarcFileWriter:
             self._finish()
 
     def _finish(self) -> None:
+        if self._failed is not None:
+            raise self._failed
         if self._fh is None or self._path is None:
             return
         try:
@@ -293,7 +316,9 @@ class WarcFileWriter:
             final = self._path.with_name(self._path.name[: -len(OPEN_SUFFIX)])
             os.replace(self._path, final)
         except OSError as exc:
-            raise WarcWriteError(f"closing {self._path}: {exc}") from exc
+            self._failed = (self._kept(self._path) if disk_full_cause(exc)
+                            else WarcWriteError(f"closing {self._path}: {exc}"))
+            raise self._failed from exc
         self.bytes_written += size
         self.finished.append(final)
         self._fh = None

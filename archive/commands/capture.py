@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from archive.display import printable
 from archive.capture.urls import check_seed
 from archive.capture.settings import CaptureSettings
 from archive.config import load_config
@@ -51,6 +54,29 @@ def settings_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[s
     return settings, dict(config.bag)
 
 
+# Prefect's run loggers: a failing run logs its exception there (with a traceback) and then
+# raises it, so the CLI prints it anyway (one line for an expected error, a traceback for a bug).
+RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
+
+
+def _below_error(record: logging.LogRecord) -> bool:
+    return record.levelno < logging.ERROR
+
+
+@contextlib.contextmanager
+def _run_errors_left_to_the_cli() -> Iterator[None]:
+    """Without --verbose, drop the run loggers' ERROR records: the error they describe reaches
+    the CLI as an exception, and a full disk must read as one line, not three tracebacks."""
+    loggers = [logging.getLogger(name) for name in RUN_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(_below_error)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(_below_error)
+
+
 def run_capture_flow(
     urls: Sequence[str], out: Path, settings: dict[str, Any], *, bag: dict[str, Any] | None = None,
     package: bool = True, verbose: bool = False, quiet: bool = False,
@@ -78,7 +104,7 @@ def run_capture_flow(
     token_a = flows.on_article_done.set(article)
     token_r = flows.on_resource_fetched.set(resource)
     try:
-        with progress:
+        with progress, (contextlib.nullcontext() if verbose else _run_errors_left_to_the_cli()):
             return asyncio.run(
                 flows.capture_articles(urls=list(urls), out_dir=str(out), settings=settings, bag=bag, package=package)
             )
@@ -97,18 +123,18 @@ def print_summary(report: dict[str, Any]) -> None:
     if failures:
         print(f"{len(failures)} failure(s) recorded (kept in the WARC and the report):", file=err)
         for f in failures[:20]:
-            print(f"  {f['url']}: {f['reason']}", file=err)
+            print(printable(f"  {f['url']}: {f['reason']}"), file=err)
         if len(failures) > 20:
             print(f"  ... and {len(failures) - 20} more", file=err)
     meta = report.get("metadata")
     if meta:
         print(f"metadata: {meta['records']} NewsArticle record(s)", file=err)
         for problem in meta["problems"]:
-            print(f"  problem: {problem}", file=err)
+            print(f"  problem: {printable(problem)}", file=err)
     print(f"report: {report['report']}", file=err)
     bag = report.get("bag")
     if bag:
-        verdict = "valid" if bag["valid"] else "INVALID: " + "; ".join(bag["problems"][:5])
+        verdict = "valid" if bag["valid"] else "INVALID: " + printable("; ".join(bag["problems"][:5]))
         print(f"bag: {verdict}", file=err)
         if not bag["valid"]:
             print(f"working files kept in {bag['kept_work_dir']}", file=err)

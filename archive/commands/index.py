@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.atomic import atomic_write
+from archive.display import printable
 from archive.errors import ArchiveError, WarcReadError
 from archive.replay.cdxj import write_cdxj
 from archive.replay.sources import open_sources
@@ -63,7 +64,7 @@ def _emit(args: argparse.Namespace, lines: Iterable[bytes], errors: list[WarcRea
                 count = _write(lines, fh)
         except OSError as exc:
             raise ArchiveError(f"{args.output}: cannot write the index: {exc.strerror or exc}") from exc
-        print(f"{count} index line(s) written to {args.output}", file=sys.stderr)
+        print(f"{count} index line(s) written to {printable(str(args.output))}", file=sys.stderr)
     for error in errors:
-        print(f"archive index: error: {error}", file=sys.stderr)
+        print(f"archive index: error: {printable(str(error))}", file=sys.stderr)
     return 1 if errors else 0

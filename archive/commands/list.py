@@ -9,7 +9,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from archive.display import printable
 from archive.errors import WarcReadError
 from archive.replay.access import list_records
 from archive.replay.sources import open_sources
@@ -40,13 +42,16 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("record", no_wrap=True)
     count = 0
     for row in list_records(sources, all_types=args.all, errors=errors):
-        table.add_row(row.url, "" if row.status is None else str(row.status), row.mime or "",
-                      "" if row.size is None else f"{row.size:,}", _time(row.timestamp), row.rec_type)
+        # Every cell comes from the WARC: Text objects (never markup strings, so "[/]" or
+        # "[link=...]" in a URL is shown as typed) holding printable() text (no ANSI, CR, bidi).
+        cells = (row.url, "" if row.status is None else str(row.status), row.mime or "",
+                 "" if row.size is None else f"{row.size:,}", _time(row.timestamp), row.rec_type)
+        table.add_row(*(Text(printable(cell)) for cell in cells))
         count += 1
     table.caption = f"{count} record(s) in {sum(len(s.warcs) for s in sources)} WARC file(s)"
     # Piped output is not wrapped at 80 columns: full URLs are what scripts and greps need.
     console = Console(width=None if sys.stdout.isatty() else 1000)
     console.print(table)
     for exc in errors:
-        print(f"archive list: error: {exc}", file=sys.stderr)
+        print(f"archive list: error: {printable(str(exc))}", file=sys.stderr)
     return 1 if errors else 0

@@ -11,6 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
+from archive.display import printable
 from archive.errors import WarcReadError
 from archive.replay.articles import find_articles
 from archive.replay.pywb import ReplayServer
@@ -53,17 +54,19 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server.start()
         for exc in [*errors, *server.index_errors]:
-            print(f"archive replay: warning: {exc}", file=sys.stderr)
+            print(f"archive replay: warning: {printable(str(exc))}", file=sys.stderr)
         print(f"pywb is serving {len(sources)} input(s) at {server.base_url}", file=sys.stderr)
         if not articles:
             print("no articles found; browse the collection by URL", file=sys.stderr)
         for article in articles:
             title = f"  {article.title}" if article.title else ""
-            print(f"{article.capture_time}  {server.url_for(article.url, article.timestamp)}{title}")
+            # URL and title come from the archived page: shown, never acted on by the terminal.
+            print(printable(f"{article.capture_time}  {server.url_for(article.url, article.timestamp)}{title}"))
         print("press Ctrl-C to stop", file=sys.stderr)
         sys.stdout.flush()
         code = server.wait()
-        print(f"archive replay: pywb exited with code {code}:\n{server.log_tail()}", file=sys.stderr)
+        tail = "\n".join(printable(line) for line in server.log_tail().split("\n"))
+        print(f"archive replay: pywb exited with code {code}:\n{tail}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nstopping pywb", file=sys.stderr)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from archive.atomic import atomic_write
+from archive.display import printable
 from archive.errors import ArchiveError, WarcReadError
 from archive.replay.access import find_capture, write_payload
 from archive.replay.sources import open_sources
@@ -30,15 +31,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     sources = open_sources(args.inputs)
     errors: list[WarcReadError] = []
-    capture = find_capture(sources, args.url, timestamp=args.timestamp, errors=errors)
+    try:
+        capture = find_capture(sources, args.url, timestamp=args.timestamp, errors=errors)
+    except ArchiveError:
+        _warn(errors)  # the URL may be past a break in a damaged WARC: say so
+        raise
     info = capture.record
     where = f"{info.warc.name} at offset {info.offset}"
     if capture.payload_from is not info:
         where += f", payload from {capture.payload_from.warc.name} at offset {capture.payload_from.offset}"
     status = f" {info.status}" if info.status is not None else ""
-    print(f"{info.rec_type}{status} {info.mime or ''} captured {info.date} ({where})", file=sys.stderr)
+    # Names, types, dates and the Location all come from the WARC: printable() before printing.
+    print(printable(f"{info.rec_type}{status} {info.mime or ''} captured {info.date} ({where})"), file=sys.stderr)
     if info.status in (301, 302, 303, 307, 308) and info.http_header("location"):
-        print(f"redirects to {info.http_header('location')}", file=sys.stderr)
+        print(f"redirects to {printable(info.http_header('location') or '')}", file=sys.stderr)
     if args.output is None:
         write_payload(capture, sys.stdout.buffer, decode=args.decode)
         sys.stdout.buffer.flush()
@@ -48,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
                 written = write_payload(capture, fh, decode=args.decode)
         except OSError as exc:
             raise ArchiveError(f"{args.output}: cannot write: {exc.strerror or exc}") from exc
-        print(f"{written:,} bytes written to {args.output}", file=sys.stderr)
-    for error in errors:
-        print(f"archive show: warning: {error}", file=sys.stderr)
+        print(f"{written:,} bytes written to {printable(str(args.output))}", file=sys.stderr)
+    _warn(errors)
     return 0
+
+
+def _warn(errors: list[WarcReadError]) -> None:
+    for error in errors:
+        print(f"archive show: warning: {printable(str(error))}", file=sys.stderr)

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from archive import SOFTWARE
+from archive.diskfull import disk_full_guard
 from archive.errors import BagError, WarcReadError
 from archive.package.baginfo import BagInfo, format_bag_info
 from archive.package.hashing import (FileDigests, copy_and_hash, fsync_dir, hash_file, new_hashers,
@@ -52,6 +53,13 @@ def build_bag(dest: Path, *, warcs: Sequence[Path], metadata: Sequence[Path], in
     if not warcs:
         raise BagError("no WARC files to package", hint="pass at least one .warc or .warc.gz file")
     plan = _plan(warcs, metadata, cdxj)
+    folders = ", ".join(sorted({str(Path(p).parent) for p in warcs}))
+    with disk_full_guard(dest, f"no bag was made (its staging folder was removed); the WARCs are untouched in {folders}"):
+        return _build(dest, plan, info, events, cdxj, processes, progress, bagging_date)
+
+
+def _build(dest: Path, plan: dict[str, Path], info: BagInfo, events: Sequence[PremisEvent], cdxj: Path | None,
+           processes: int, progress: Callable[[int], None] | None, bagging_date: date | None) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     clean_stale_partials(dest)
     staging = dest.parent / f"{dest.name}.partial-{secrets.token_hex(6)}"

@@ -12,6 +12,7 @@ temporary name beside ``dest`` and renamed when complete.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive import SOFTWARE
+from archive.diskfull import disk_full_guard
 from archive.errors import ArchiveError, BagError, UsageError
 from archive.replay.articles import find_articles
 from archive.replay.sources import Source, open_source
@@ -53,7 +55,15 @@ class _Entry:
         self.size = 0
 
     def write(self, data: bytes) -> None:
-        self._out.write(data)
+        try:
+            self._out.write(data)
+        except BaseException:
+            # Close the member (its own close fails too on a full disk, but releases the
+            # archive): a member left open makes ZipFile's close, and later its __del__ at
+            # garbage collection, raise ValueError over the real error.
+            with contextlib.suppress(OSError, ValueError):
+                self._out.close()
+            raise
         self._sha256.update(data)
         self.size += len(data)
 
@@ -105,7 +115,10 @@ def write_wacz(bag: Path, dest: Path, *, title: str | None = None) -> Path:
     pages = list(_pages(source))
     resources: list[dict[str, Any]] = []
     try:
-        with zipfile.ZipFile(tmp, "x", allowZip64=True) as zf:
+        # The guard is outside the ZipFile: a full disk leaves a member open, and ZipFile's exit
+        # then raises ValueError over the ENOSPC; the guard finds the ENOSPC in that chain.
+        with (disk_full_guard(dest, f"no WACZ was left; the bag {bag} is untouched"),
+              zipfile.ZipFile(tmp, "x", allowZip64=True) as zf):
             for warc, name in zip(source.warcs, names, strict=True):
                 entry = _Entry(zf, f"archive/{name}", compress=False, large=warc.stat().st_size >= _ZIP64_AT)
                 with open(warc, "rb") as fh:

@@ -507,17 +507,10 @@ def test_not_a_folder_and_absent_path_are_exit_2(tmp_path: Path, capsys: pytest.
 @pytest.fixture
 def read_only_mount(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs mounted read-only (needs root and mount rights; skipped otherwise)."""
-    mnt = tmp_path / "ro"
-    mnt.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a read-only file system")
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mnt)], capture_output=True, check=False)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount tmpfs here: {r.stderr.decode(errors='replace').strip()}")
-    try:
+    from tests.helpers.mounts import tmpfs
+
+    with tmpfs(tmp_path / "ro", "64m") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
 
 
 def test_validation_on_a_read_only_file_system(template: Path, read_only_mount: Path,
