@@ -26,7 +26,7 @@ from prefect.states import State
 
 from archive.atomic import write_json_atomic
 from archive.capture.report import REPORT_NAME, CaptureReport, failed_article
-from archive.capture.session import ArticleResult, CaptureSession, Fetched
+from archive.capture.session import RUN_ERRORS, ArticleResult, CaptureSession, Fetched
 from archive.capture.settings import CaptureSettings
 from archive.errors import FetchError
 from archive.history import HISTORY_NAME, Captured, CaptureHistory, unchanged_filter
@@ -93,6 +93,10 @@ async def _capture(urls: list[str], work: Path, settings: CaptureSettings, captu
                     result = await capture_task(session, url)
                 except FetchError as exc:
                     result = failed_article(url, exc.reason, transient=exc.transient)
+                except RUN_ERRORS:
+                    raise  # the output itself failed (disk full): the run stops with that message
+                except Exception as exc:  # noqa: BLE001 - one article's error is that article's failure
+                    result = failed_article(url, f"unexpected error: {type(exc).__name__}: {exc}", transient=False)
             if done_hook:
                 done_hook(result)
             return result

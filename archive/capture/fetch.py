@@ -22,6 +22,8 @@ import httpx
 from archive.capture import digest
 from archive.capture.politeness import HostLimiter
 from archive.capture.settings import CaptureSettings
+from archive.capture.targets import Resolver, TargetPolicy, TargetRefused, current_policy, parse_ip, system_resolver
+from archive.capture.transport import GuardedTransport
 from archive.capture.urls import host_key
 from archive.charset import header_value
 from archive.content import decode_bytes
@@ -89,6 +91,12 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _peer_ip(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    addr = stream.get_extra_info("server_addr") if stream is not None else None
+    return str(addr[0]) if addr else None
+
+
 def retry_after_seconds(value: str | None, *, now: float | None = None) -> float | None:
     """Parse Retry-After as delta-seconds or an HTTP date; None when absent or unreadable."""
     if not value:
@@ -115,10 +123,18 @@ class Fetcher:
         *,
         limiter: HostLimiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], object] = asyncio.sleep,
     ) -> None:
         self.settings = settings
+        # The policy of requests made outside any article's policy_scope (see targets.py).
+        self.default_policy = TargetPolicy.from_flags(
+            private=settings.allow_private_targets, loopback=settings.allow_loopback_targets)
+        self.resolver = resolver or system_resolver
+        # Requests go straight to the transport (never through httpx's redirect handling, which
+        # would parse every Location, however hostile, before we see the response).
+        self._transport = transport or GuardedTransport(self.default_policy, resolver=self.resolver)
         self.limiter = limiter or HostLimiter(settings.per_host_concurrency, settings.per_host_delay)
         self._clock = clock
         self._sleep = sleep
@@ -136,7 +152,7 @@ class Fetcher:
             timeout=timeout,
             follow_redirects=False,
             headers=headers,
-            transport=transport,
+            transport=self._transport,
             limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
             trust_env=False,  # never route captures through a proxy from the environment by surprise
         )
@@ -199,21 +215,36 @@ class Fetcher:
         target = request.url.raw_path.decode("ascii", errors="replace")
         request_head = _head_bytes(f"GET {target} HTTP/1.1", list(request.headers.raw))
         started = self._clock()
+        policy = current_policy(self.default_policy)
         try:
-            response = await self._client.send(request, stream=True)
+            host = request.url.host
+            if parse_ip(host) is not None:  # an IP literal is refused without touching the pool
+                policy.check(host, host)
+            response = await self._transport.handle_async_request(request)
+        except TargetRefused as exc:
+            raise FetchError(url, str(exc), transient=False) from exc
         except httpx.TimeoutException as exc:
             raise FetchError(url, f"timed out before a response ({type(exc).__name__})", transient=True) from exc
         except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
             raise FetchError(url, f"connection failed: {_describe(exc)}", transient=True) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"HTTP error: {_describe(exc)}", transient=False) from exc
+        response.request = request
         try:
-            return await self._read(url, started, request_head, response)
+            peer_ip = _peer_ip(response)
+            if peer_ip is not None:
+                # A kept-alive connection opened for another article under a wider policy.
+                try:
+                    policy.check(request.url.host, peer_ip)
+                except TargetRefused as exc:
+                    raise FetchError(url, str(exc), transient=False) from exc
+            self._client.cookies.extract_cookies(response)
+            return await self._read(url, started, request_head, response, peer_ip)
         finally:
             await response.aclose()
 
     async def _read(
-        self, url: str, started: datetime, request_head: bytes, response: httpx.Response
+        self, url: str, started: datetime, request_head: bytes, response: httpx.Response, peer_ip: str | None
     ) -> Exchange:
         settings = self.settings
         raw_headers = [(RENAMED_HEADERS.get(k.lower(), k), v) for k, v in response.headers.raw]
@@ -221,12 +252,6 @@ class Fetcher:
         reason_text = reason.decode("latin-1") if isinstance(reason, bytes) else str(reason)
         status_line = f"{response.http_version} {response.status_code} {reason_text}".rstrip()
         response_head = _head_bytes(status_line, raw_headers)
-        peer_ip = None
-        stream = response.extensions.get("network_stream")
-        if stream is not None:
-            addr = stream.get_extra_info("server_addr")
-            if addr:
-                peer_ip = str(addr[0])
 
         payload_hash = digest.new_hasher(settings.digest_algorithm)
         block_hash = digest.new_hasher(settings.digest_algorithm)

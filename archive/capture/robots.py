@@ -12,27 +12,35 @@ import httpx
 MAX_ROBOTS_BYTES = 512 * 1024
 
 
-class RobotsPolicy:
-    """Answers "may this URL be fetched?" for one product token.
+BLOCKED = "blocked by robots.txt"
 
-    ``load`` fetches robots.txt for an origin and returns (status, body) or None when the host
-    could not be reached. Following common crawler practice: 4xx means no rules (allow all);
-    5xx or unreachable means the site is in trouble, so disallow all for this run.
+
+class RobotsPolicy:
+    """Answers "may this URL be fetched, and if not, why?" for one product token.
+
+    ``load`` fetches robots.txt for an origin and returns (status, body), or a string saying
+    why the host could not be reached. Following common crawler practice: 4xx means no rules
+    (allow all); 5xx or unreachable means the site is in trouble, so nothing is fetched from it
+    in this run, and the refusal names the real cause (a refused connection, a DNS failure, an
+    HTTP 503), never "blocked by robots.txt".
     """
 
-    def __init__(self, agent: str, load: Callable[[str], Awaitable[tuple[int, bytes] | None]]) -> None:
+    def __init__(self, agent: str, load: Callable[[str], Awaitable[tuple[int, bytes] | str | None]]) -> None:
         self._agent = agent
         self._load = load
-        self._parsers: dict[str, asyncio.Future[RobotFileParser | bool]] = {}
+        self._parsers: dict[str, asyncio.Future[RobotFileParser | str | None]] = {}
 
     @staticmethod
     def origin(url: str) -> str:
+        """scheme://host[:port] with the default port left out; IPv6 hosts keep their brackets."""
         parsed = httpx.URL(url)
-        default = 443 if parsed.scheme == "https" else 80
-        port = "" if parsed.port in (None, default) else f":{parsed.port}"
-        return f"{parsed.scheme}://{parsed.host}{port}"
+        return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
 
     async def allowed(self, url: str) -> bool:
+        return await self.refusal(url) is None
+
+    async def refusal(self, url: str) -> str | None:
+        """None when ``url`` may be fetched, else the reason it may not."""
         origin = self.origin(url)
         future = self._parsers.get(origin)
         if future is None:
@@ -41,21 +49,26 @@ class RobotsPolicy:
                 future.set_result(await self._fetch(origin))
             except BaseException as exc:  # make waiters see the same failure, then re-raise
                 future.set_exception(exc)
+                future.exception()  # retrieved: the raiser reports it
                 raise
         rules = await asyncio.shield(future)
-        if isinstance(rules, bool):
+        if rules is None or isinstance(rules, str):
             return rules
-        return rules.can_fetch(self._agent, url)
+        return None if rules.can_fetch(self._agent, url) else BLOCKED
 
-    async def _fetch(self, origin: str) -> RobotFileParser | bool:
-        result = await self._load(origin + "/robots.txt")
+    async def _fetch(self, origin: str) -> RobotFileParser | str | None:
+        """Rules for ``origin``: a parser, None (no rules: allow all), or why not to fetch."""
+        robots_url = origin + "/robots.txt"
+        result = await self._load(robots_url)
         if result is None:
-            return False
+            return f"not fetched: {robots_url} could not be fetched"
+        if isinstance(result, str):
+            return f"{result} (fetching {robots_url}, before anything else on that host)"
         status, body = result
         if 400 <= status < 500:
-            return True
+            return None
         if status >= 500 or status < 200:
-            return False
+            return f"not fetched: {robots_url} answered HTTP {status}, so the site is left alone in this run"
         parser = RobotFileParser()
         text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
         parser.parse(text.splitlines())

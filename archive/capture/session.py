@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,18 +18,23 @@ from pathlib import Path
 
 import httpx
 
+from archive.capture.budget import ArticleBudget
 from archive.capture.fetch import Exchange, Fetcher
 from archive.capture.requisites import css_requisites, page_links
 from archive.capture.robots import MAX_ROBOTS_BYTES, RobotsPolicy
 from archive.capture.settings import CaptureSettings
-from archive.capture.urls import check_seed, resolve
+from archive.capture.targets import AddressBook, Resolver, TargetPolicy, current_policy, policy_scope
+from archive.capture.urls import check_seed, redirect_target
 from archive.capture.warc import WarcFileWriter, WrittenRecord
 from archive.charset import choose_charset
 from archive.content import ContentDecodingError
-from archive.errors import FetchError
+from archive.errors import DiskFullError, FetchError, WarcWriteError
 
 # Pages and stylesheets are parsed for links only up to this size (the archive keeps them whole).
 MAX_PARSE_BYTES = 16 * 1024 * 1024
+# Errors of the run's output, not of one URL: they end the run (with their one clear message)
+# rather than being recorded as one article's failure and repeated for every other.
+RUN_ERRORS = (DiskFullError, WarcWriteError)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 CSS_TYPES = frozenset({"text/css"})
 
@@ -61,6 +67,8 @@ class Fetched:
     location: str | None = None
     payload_digest: str | None = None
     unchanged: bool = False
+    body_bytes: int = 0
+    cut: bool = False  # not fetched: the article's budget was spent (recorded in the budget)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +113,7 @@ class CaptureSession:
         transport: httpx.AsyncBaseTransport | None = None,
         on_fetched: Callable[[Fetched], None] | None = None,
         unchanged: Callable[[str, str], bool] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.settings = settings or CaptureSettings()
         self.out_dir = Path(out_dir)
@@ -112,7 +121,8 @@ class CaptureSession:
         self.writer = WarcFileWriter(
             self.out_dir, self.settings, host=socket.gethostname(), capture_id=self.capture_id
         )
-        self.fetcher = Fetcher(self.settings, transport=transport)
+        self.fetcher = Fetcher(self.settings, transport=transport, resolver=resolver)
+        self.addresses = AddressBook(self.fetcher.resolver, timeout=self.settings.connect_timeout)
         self.robots = RobotsPolicy(self.settings.user_agent, self._load_robots)
         self._on_fetched = on_fetched
         # Incremental captures: (url, payload digest) -> True when the page is as last archived.
@@ -140,9 +150,24 @@ class CaptureSession:
     async def capture_article(self, url: str) -> ArticleResult:
         """Capture one article page and its requisites. Raises FetchError only when the page
         itself could not be fetched because of a transient error (so a caller may retry);
-        everything else, including HTTP errors, is recorded in the result."""
+        everything else, including HTTP errors, is recorded in the result.
+
+        Whatever goes wrong with one URL (a hostile Location, a refused target, a bug) is
+        recorded as that URL's failure; only errors of the run's output (RUN_ERRORS) propagate.
+        The article's requests run under its own target policy (see targets.py) and budget."""
         seed = check_seed(url)
-        page = await self.fetch(seed, parse=True, known_as=seed if self._unchanged else None)
+        with policy_scope(await self._seed_policy(seed)):
+            return await self._capture_article(seed)
+
+    async def _seed_policy(self, seed: str) -> TargetPolicy:
+        """The settings' policy, widened to the private or loopback kind the seed is on."""
+        parsed = httpx.URL(seed)
+        kinds = await self.addresses.kinds(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        return self.fetcher.default_policy.widened_for_seed(kinds)
+
+    async def _capture_article(self, seed: str) -> ArticleResult:
+        budget = ArticleBudget.from_settings(self.settings)
+        page = await self._isolated(seed, parse=True, known_as=seed if self._unchanged else None, budget=budget)
         if page.failure is not None and page.failure.transient:
             raise FetchError(seed, page.failure.reason, transient=True)
         if page.unchanged:
@@ -154,13 +179,14 @@ class CaptureSession:
 
         requisites: list[Fetched] = []
         if page.children:
-            requisites = await self._fetch_tree(page.children, page.final_url or seed)
+            requisites = await self._fetch_tree(page.children, page.final_url or seed, budget)
         outlinks = page.outlinks
         for item in requisites:
             if item.failure:
                 failures.append(item.failure)
             elif item.status is not None and item.status >= 400:
                 failures.append(Failure(item.final_url or item.url, f"HTTP {item.status}"))
+        failures += [Failure(seed, reason) for reason in budget.reasons()]
 
         fields: list[tuple[str, str]] = [("x-news-archive-role", "article")]
         if page.final_url:
@@ -183,23 +209,40 @@ class CaptureSession:
             payload_digest=page.payload_digest, captured_at=page.record.date if page.record else None,
         )
 
-    async def _fetch_tree(self, roots: tuple[str, ...], referer: str) -> list[Fetched]:
-        """Fetch requisites concurrently; stylesheets add their own url()/@import children."""
+    async def _fetch_tree(self, roots: tuple[str, ...], referer: str, budget: ArticleBudget) -> list[Fetched]:
+        """Fetch requisites concurrently, level by level; stylesheets and HTML requisites add
+        their own children one level deeper, within the article's budget."""
         done: dict[str, Fetched] = {}
         pending = list(roots)
+        depth = 1
         while pending:
-            batch = [u for u in dict.fromkeys(pending) if u not in done]
+            batch = [u for u in dict.fromkeys(pending) if u not in done and not budget.deeper_than_allowed(u, depth)]
             pending = []
-            results = await asyncio.gather(*(self.fetch(u, referer=referer, parse=True) for u in batch))
+            results = await asyncio.gather(
+                *(self._isolated(u, referer=referer, parse=True, budget=budget) for u in batch))
             for item in results:
+                if item.cut:
+                    continue
                 done[item.url] = item
                 pending.extend(c for c in item.children if c not in done)
+            depth += 1
         return list(done.values())
+
+    async def _isolated(self, url: str, **options: typing.Any) -> Fetched:
+        """``fetch``, with anything one URL raises recorded as its failure: a hostile URL or
+        response never reaches the article's other requisites, nor other articles."""
+        try:
+            return await self.fetch(url, **options)
+        except RUN_ERRORS:
+            raise
+        except Exception as exc:
+            return Fetched(url=url, failure=Failure(url, f"unexpected error: {type(exc).__name__}: {exc}"))
 
     # -- one URL: a chain of hops, each hop fetched once per session --------------------------
 
     async def fetch(
-        self, url: str, *, referer: str | None = None, parse: bool = False, known_as: str | None = None
+        self, url: str, *, referer: str | None = None, parse: bool = False, known_as: str | None = None,
+        budget: ArticleBudget | None = None,
     ) -> Fetched:
         """Fetch ``url`` following redirects hop by hop (each hop recorded).
 
@@ -207,12 +250,25 @@ class CaptureSession:
         its hop, and since a hop never waits for another hop, crossing chains cannot deadlock.
         With ``known_as`` (incremental mode), a final 200 whose payload matches the last capture
         of ``known_as`` or of its own URL is not recorded: the result says ``unchanged``.
+        Every hop is checked against the target policy in force, and counted in ``budget``.
         """
         result = Fetched(url=url)
         seen = {url}
         current = url
         for hop_number in range(self.settings.max_redirects + 1):
+            refused = await self._target_refusal(current)
+            if refused is not None:
+                result.failure = Failure(current, refused)
+                return result
+            if budget is not None and not budget.take_request(current):
+                if hop_number == 0:
+                    result.cut = True
+                else:
+                    result.failure = Failure(current, "redirect not followed: the article's request or byte budget is spent")
+                return result
             hop = await self._hop(current, referer, parse, known_as)
+            if budget is not None:
+                budget.add_bytes(hop.body_bytes)
             result.final_url, result.status, result.content_type = hop.final_url, hop.status, hop.content_type
             result.record, result.revisit, result.truncated = hop.record, hop.revisit, hop.truncated
             result.children, result.outlinks, result.hops = hop.children, hop.outlinks, hop_number
@@ -229,6 +285,14 @@ class CaptureSession:
             referer, current = current, hop.location
         result.failure = Failure(url, f"more than {self.settings.max_redirects} redirects")
         return result
+
+    async def _target_refusal(self, url: str) -> str | None:
+        """Why the policy in force refuses ``url``'s host, checked before robots.txt or any
+        request for it (the connection itself is checked again at the socket)."""
+        parsed = httpx.URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        refused = await self.addresses.refusal(parsed.host, port, current_policy(self.fetcher.default_policy))
+        return str(refused) if refused is not None else None
 
     async def _hop(self, url: str, referer: str | None, parse: bool, known_as: str | None = None) -> Fetched:
         future = self._inflight.get(url)
@@ -253,16 +317,18 @@ class CaptureSession:
         """One request for one URL: robots check, fetch, record, and (if asked) link discovery.
         ``location`` is set when the response redirects somewhere fetchable."""
         hop = Fetched(url=url)
-        if self.settings.respect_robots and not await self.robots.allowed(url):
-            hop.failure = Failure(url, "blocked by robots.txt")
-            return hop
+        if self.settings.respect_robots:
+            refusal = await self.robots.refusal(url)
+            if refusal is not None:
+                hop.failure = Failure(url, refusal)
+                return hop
         try:
             exchange = await self.fetcher.fetch(url, referer=referer)
         except FetchError as exc:
             hop.failure = Failure(url, exc.reason, exc.transient)
             return hop
         try:
-            hop.payload_digest = exchange.payload_digest
+            hop.payload_digest, hop.body_bytes = exchange.payload_digest, exchange.body_length
             if known_as is not None and self._is_unchanged(exchange, url, known_as):
                 hop.final_url, hop.status, hop.content_type = url, exchange.status, exchange.content_type
                 hop.unchanged = True
@@ -275,7 +341,7 @@ class CaptureSession:
                 return hop
             location = exchange.header("location")
             if 300 <= exchange.status < 400 and location:
-                hop.location = resolve(url, location)
+                hop.location = redirect_target(url, location)
                 if hop.location is None:
                     hop.failure = Failure(url, f"redirect to unfetchable location {location!r}")
                 return hop
@@ -333,21 +399,22 @@ class CaptureSession:
         async with self._write_lock:
             return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def _load_robots(self, robots_url: str) -> tuple[int, bytes] | None:
-        """Fetch robots.txt through the normal path, so it is archived like any resource."""
+    async def _load_robots(self, robots_url: str) -> tuple[int, bytes] | str | None:
+        """Fetch robots.txt through the normal path, so it is archived like any resource.
+        Returns (status, body), or why it could not be fetched."""
         current = robots_url
         for _ in range(5):
             try:
                 exchange = await self.fetcher.fetch(current)
-            except FetchError:
-                return None
+            except FetchError as exc:
+                return exc.reason
             try:
                 await self._record(exchange)
                 location = exchange.header("location")
                 if 300 <= exchange.status < 400 and location:
-                    target = resolve(current, location)
+                    target = redirect_target(current, location)
                     if target is None:
-                        return None
+                        return f"not fetched: robots.txt redirects to unfetchable location {location!r}"
                     current = target
                     continue
                 try:

@@ -63,6 +63,17 @@ class CaptureSettings:
     operator: str | None = None
     spool_memory_bytes: int = 1024 * 1024
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    # Capture target policy (archive/capture/targets.py): link-local and cloud metadata addresses
+    # are never contacted; private and loopback ones only for an article whose seed is on such an
+    # address, or for every article when allowed here.
+    allow_private_targets: bool = False
+    allow_loopback_targets: bool = False
+    # Per-article bounds on requisites (archive/capture/budget.py): nesting depth (1 = what the
+    # page itself names), requests (every hop, the page's own included) and body bytes. What is
+    # cut is recorded as the article's failure.
+    max_requisite_depth: int = 5
+    max_article_requests: int = 1000
+    max_article_bytes: int = 4 * 1024**3
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "settings") -> CaptureSettings:
@@ -150,7 +161,8 @@ class CaptureSettings:
     def _range_problems(self) -> list[str]:
         """Every number finite and in range: NaN, infinities and overflows never reach a timer."""
         problems = []
-        minimum = {"per_host_concurrency": 1, "article_concurrency": 1, "max_body_bytes": 1, "warc_max_bytes": 1}
+        minimum = {"per_host_concurrency": 1, "article_concurrency": 1, "max_body_bytes": 1, "warc_max_bytes": 1,
+                   "max_article_requests": 1, "max_article_bytes": 1}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, bool):

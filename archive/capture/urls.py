@@ -57,6 +57,21 @@ def resolve(base: str, ref: str) -> str | None:
     return normalise(urldefrag(absolute)[0])
 
 
+def redirect_target(base: str, location: str) -> str | None:
+    """Absolute URL of a Location header as received, or None if it is not fetchable.
+
+    Header values arrive decoded as Latin-1 (one character per byte), but servers put raw
+    UTF-8 in Location (``/café``, Arabic and Kurdish paths), and browsers and curl read it as
+    UTF-8: so do we. Bytes that are not UTF-8 are kept as they are, percent-encoded, so the
+    request asks for exactly the bytes the server named."""
+    raw = location.encode("latin-1", errors="replace")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
+    return resolve(base, text)
+
+
 def host_key(url: str) -> str:
     """The politeness key of a URL: host and port, as a server would see it."""
     parsed = httpx.URL(url)
