@@ -22,7 +22,9 @@ import httpx
 from archive.capture import digest
 from archive.capture.politeness import HostLimiter
 from archive.capture.settings import CaptureSettings
-from archive.capture.targets import Resolver, TargetPolicy, TargetRefused, current_policy, parse_ip, system_resolver
+from archive.capture.targets import (
+    AddressBook, Resolver, TargetPolicy, TargetRefused, current_policy, parse_ip, system_resolver,
+)
 from archive.capture.transport import GuardedTransport
 from archive.capture.urls import host_key
 from archive.charset import header_value
@@ -132,6 +134,7 @@ class Fetcher:
         self.default_policy = TargetPolicy.from_flags(
             private=settings.allow_private_targets, loopback=settings.allow_loopback_targets)
         self.resolver = resolver or system_resolver
+        self.addresses = AddressBook(self.resolver, timeout=settings.connect_timeout)
         # Requests go straight to the transport (never through httpx's redirect handling, which
         # would parse every Location, however hostile, before we see the response).
         self._transport = transport or GuardedTransport(self.default_policy, resolver=self.resolver)
@@ -165,6 +168,13 @@ class Fetcher:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    async def seed_policy(self, seed: str) -> TargetPolicy:
+        """The settings' policy, widened to the private or loopback kind ``seed`` is on: what
+        requests on behalf of an operator-given URL (an article, a feed) run under."""
+        parsed = httpx.URL(seed)
+        kinds = await self.addresses.kinds(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        return self.default_policy.widened_for_seed(kinds)
 
     async def fetch(self, url: str, *, referer: str | None = None) -> Exchange:
         """Fetch ``url`` once, retrying transient failures; raise FetchError if none succeeded."""

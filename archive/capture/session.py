@@ -23,7 +23,7 @@ from archive.capture.fetch import Exchange, Fetcher
 from archive.capture.requisites import css_requisites, page_links
 from archive.capture.robots import MAX_ROBOTS_BYTES, RobotsPolicy
 from archive.capture.settings import CaptureSettings
-from archive.capture.targets import AddressBook, Resolver, TargetPolicy, current_policy, policy_scope
+from archive.capture.targets import Resolver, current_policy, policy_scope
 from archive.capture.urls import check_seed, redirect_target
 from archive.capture.warc import WarcFileWriter, WrittenRecord
 from archive.charset import choose_charset
@@ -122,7 +122,6 @@ class CaptureSession:
             self.out_dir, self.settings, host=socket.gethostname(), capture_id=self.capture_id
         )
         self.fetcher = Fetcher(self.settings, transport=transport, resolver=resolver)
-        self.addresses = AddressBook(self.fetcher.resolver, timeout=self.settings.connect_timeout)
         self.robots = RobotsPolicy(self.settings.user_agent, self._load_robots)
         self._on_fetched = on_fetched
         # Incremental captures: (url, payload digest) -> True when the page is as last archived.
@@ -156,14 +155,8 @@ class CaptureSession:
         recorded as that URL's failure; only errors of the run's output (RUN_ERRORS) propagate.
         The article's requests run under its own target policy (see targets.py) and budget."""
         seed = check_seed(url)
-        with policy_scope(await self._seed_policy(seed)):
+        with policy_scope(await self.fetcher.seed_policy(seed)):
             return await self._capture_article(seed)
-
-    async def _seed_policy(self, seed: str) -> TargetPolicy:
-        """The settings' policy, widened to the private or loopback kind the seed is on."""
-        parsed = httpx.URL(seed)
-        kinds = await self.addresses.kinds(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
-        return self.fetcher.default_policy.widened_for_seed(kinds)
 
     async def _capture_article(self, seed: str) -> ArticleResult:
         budget = ArticleBudget.from_settings(self.settings)
@@ -291,7 +284,7 @@ class CaptureSession:
         request for it (the connection itself is checked again at the socket)."""
         parsed = httpx.URL(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        refused = await self.addresses.refusal(parsed.host, port, current_policy(self.fetcher.default_policy))
+        refused = await self.fetcher.addresses.refusal(parsed.host, port, current_policy(self.fetcher.default_policy))
         return str(refused) if refused is not None else None
 
     async def _hop(self, url: str, referer: str | None, parse: bool, known_as: str | None = None) -> Fetched:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from archive.capture.fetch import Fetcher
 from archive.capture.settings import CaptureSettings
+from archive.capture.targets import policy_scope
 from archive.config import Source
 from archive.content import ContentDecodingError
 from archive.errors import FetchError
@@ -35,14 +36,22 @@ async def discover_urls(source: Source, settings: CaptureSettings) -> list[str]:
         urls = list(source.urls)
     else:
         async with Fetcher(settings) as fetcher:
-            if source.feed:
-                urls = [e.url for e in parse_feed(await _get(fetcher, source.feed), source.feed)]
-            else:
-                assert source.sitemap is not None
-                entries = parse_sitemap(await _get(fetcher, source.sitemap), source.sitemap)
-                for child in [e for e in entries if e.is_sitemap][:MAX_CHILD_SITEMAPS]:
-                    entries += parse_sitemap(await _get(fetcher, child.url), child.url)
-                pages = [e for e in entries if not e.is_sitemap]
-                pages.sort(key=lambda e: e.lastmod or "", reverse=True)
-                urls = [e.url for e in pages]
+            # The source URL is operator-given, like a seed: its own address kind is allowed;
+            # child sitemaps it names are checked like any requisite (archive.capture.targets).
+            origin = source.feed or source.sitemap
+            assert origin is not None
+            with policy_scope(await fetcher.seed_policy(origin)):
+                urls = await _discover(fetcher, source)
     return urls[: source.max_articles] if source.max_articles else urls
+
+
+async def _discover(fetcher: Fetcher, source: Source) -> list[str]:
+    if source.feed:
+        return [e.url for e in parse_feed(await _get(fetcher, source.feed), source.feed)]
+    assert source.sitemap is not None
+    entries = parse_sitemap(await _get(fetcher, source.sitemap), source.sitemap)
+    for child in [e for e in entries if e.is_sitemap][:MAX_CHILD_SITEMAPS]:
+        entries += parse_sitemap(await _get(fetcher, child.url), child.url)
+    pages = [e for e in entries if not e.is_sitemap]
+    pages.sort(key=lambda e: e.lastmod or "", reverse=True)
+    return [e.url for e in pages]
