@@ -28,7 +28,7 @@ from archive.atomic import write_json_atomic
 from archive.capture.report import REPORT_NAME, CaptureReport, failed_article
 from archive.capture.session import RUN_ERRORS, ArticleResult, CaptureSession, Fetched
 from archive.capture.settings import CaptureSettings
-from archive.errors import FetchError
+from archive.errors import ArchiveError, FetchError
 from archive.history import HISTORY_NAME, Captured, CaptureHistory, unchanged_filter
 from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
@@ -96,7 +96,8 @@ async def _capture(urls: list[str], work: Path, settings: CaptureSettings, captu
                 except RUN_ERRORS:
                     raise  # the output itself failed (disk full): the run stops with that message
                 except Exception as exc:  # noqa: BLE001 - one article's error is that article's failure
-                    result = failed_article(url, f"unexpected error: {type(exc).__name__}: {exc}", transient=False)
+                    reason = exc.message if isinstance(exc, ArchiveError) else f"unexpected error: {type(exc).__name__}: {exc}"
+                    result = failed_article(url, reason, transient=False)
             if done_hook:
                 done_hook(result)
             return result
