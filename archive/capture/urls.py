@@ -14,7 +14,10 @@ FETCHABLE_SCHEMES = frozenset({"http", "https"})
 def check_seed(url: str) -> str:
     """Return the seed URL without its fragment, or raise ScopeError if it cannot be captured."""
     text = url.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ScopeError(f"refusing {url!r}: not a valid URL ({exc})") from None
     if parts.scheme.lower() not in FETCHABLE_SCHEMES:
         shown = parts.scheme or "no scheme"
         raise ScopeError(

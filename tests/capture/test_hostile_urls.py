@@ -269,3 +269,12 @@ def test_raw_utf8_location_is_read_as_utf8(tmp_path: Path, server: FaultServer) 
     assert kurdish.ok and kurdish.final_url == server.url(pct(KURDISH)), kurdish
     assert latin.ok and latin.final_url == server.url("/caf%E9"), "bytes that are not UTF-8 are kept, percent-encoded"
     assert server.count(pct(ARABIC)) == 1 and server.count(pct(KURDISH)) == 1
+
+
+def test_malformed_seed_is_a_scope_error() -> None:
+    from archive.capture.urls import check_seed
+    from archive.errors import ScopeError
+
+    for bad in ("http://[::1/x", "https://[not-v6]/", "mailto:x@y.z"):
+        with pytest.raises(ScopeError):
+            check_seed(bad)
