@@ -61,8 +61,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     def __init__(self, default: TargetPolicy, *, resolver: Resolver = system_resolver,
                  max_connections: int = 256, max_keepalive: int = 64) -> None:
         self.backend = GuardedBackend(default, resolver)
+        # Like the client (trust_env=False): no CA bundle or proxy from the environment by surprise.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(), max_connections=max_connections,
+            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=max_connections,
             max_keepalive_connections=max_keepalive, keepalive_expiry=5.0, network_backend=self.backend,
         )
 
