@@ -27,6 +27,9 @@ def check_bag(bag: str, audit_log: str, fast: bool, processes: int) -> dict[str,
     except ArchiveError as exc:
         event = fixity_event(Path(bag), None, error=str(exc))
         problems = 1
+    except Exception as exc:  # noqa: BLE001 - one bag's surprise must not stop the audit of the others
+        event = fixity_event(Path(bag), None, error=f"{type(exc).__name__}: {exc}")
+        problems = 1
     else:
         event = fixity_event(Path(bag), report)
         problems = len(report.problems)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
@@ -29,12 +29,13 @@ from archive.validate.declaration import Declaration, parse_declaration
 from archive.validate.inventory import Inventory, take_inventory
 from archive.validate.paths import unsafe_reason
 from archive.validate.profile import check_profile, load_profile, profile_identifier
-from archive.validate.report import DigestProblem, ValidationReport
+from archive.validate.report import DigestProblem, ValidationReport, not_checked, quoted, utf8_safe
 
 _MANIFEST = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
 _OXUM = re.compile(r"^([0-9]+)\.([0-9]+)$")
 _SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".spotlight-v100", ".trashes"}
 _WEAK = {"md5", "sha1"}
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +59,14 @@ class _State:
 
     def warn(self, path: str, kind: str, detail: str) -> None:
         self.warnings.append(Problem(path, kind, detail))
+
+    def stage(self, what: str, default: T, check: Callable[..., T], *args: Any) -> T:
+        """``check(*args)``; should it raise, a NOT_CHECKED problem naming ``what`` and ``default``."""
+        try:
+            return check(*args)
+        except Exception as exc:  # noqa: BLE001 - turned into a named problem, see validate_bag
+            self.problems.append(not_checked(what, exc))
+            return default
 
     @property
     def strict(self) -> bool:
@@ -86,16 +95,28 @@ def validate_bag(path: Path, *, fast: bool = False, profile: Path | None = None,
         raise BagError(f"{root}: cannot read folder: {exc.strerror}") from exc
     loaded_profile = load_profile(profile) if profile is not None else None
 
+    try:
+        return _validate(root, fast, loaded_profile, processes, progress)
+    except Exception as exc:  # noqa: BLE001 - the per-bag backstop: a verdict, never a traceback
+        report = ValidationReport(bag=root, valid=False, fast=fast)
+        report.problems = [not_checked("the bag", exc)]
+        return report
+
+
+def _validate(root: Path, fast: bool, loaded_profile: dict[str, Any] | None, processes: int,
+              progress: Callable[[int], None] | None) -> ValidationReport:
     inv = take_inventory(root)
     decl = parse_declaration(_read_tag(root, inv, "bagit.txt"))
     st = _State(root, inv, decl, problems=inv.problems, warnings=list(decl.warnings))
     st.problems.extend(decl.problems)  # shares the list: later unreadable tag files land here too
-    bag_info = _check_bag_info(st)
-    manifests = _read_manifests(st)
-    fetch_paths = _check_fetch(st)
-    _check_completeness(st, manifests, fetch_paths)
-    _check_oxum(st, bag_info)
-    _check_system_files(st)
+    # Each stage is guarded on its own: should one fail on input nobody foresaw, the others
+    # still run, and the failure is a named problem (so the bag is never reported valid).
+    bag_info = st.stage("bag-info.txt", [], _check_bag_info, st)
+    manifests = st.stage("the manifests", [], _read_manifests, st)
+    fetch_paths = st.stage("fetch.txt", [], _check_fetch, st)
+    st.stage("completeness", None, _check_completeness, st, manifests, fetch_paths)
+    st.stage("Payload-Oxum", None, _check_oxum, st, bag_info)
+    st.stage("system files", None, _check_system_files, st)
 
     report = ValidationReport(bag=root, valid=False, version=decl.version, fast=fast,
                               algorithms=sorted({m.algorithm for m in manifests}))
@@ -104,9 +125,10 @@ def validate_bag(path: Path, *, fast: bool = False, profile: Path | None = None,
     else:
         # Hashing starts only after the manifests are parsed: overlapping the two was measured
         # slower on 2 cores (three threads fighting over the GIL cost more than they saved).
-        report.files_checked, report.bytes_hashed = _check_fixity(st, manifests, processes, progress)
-    report.profile = _check_profile(st, loaded_profile, bag_info, manifests, bool(fetch_paths) or
-                                    "fetch.txt" in inv.files)
+        report.files_checked, report.bytes_hashed = st.stage(
+            "fixity", (0, 0), _check_fixity, st, manifests, processes, progress)
+    report.profile = st.stage("the profile", None, _check_profile, st, loaded_profile, bag_info, manifests,
+                              bool(fetch_paths) or "fetch.txt" in inv.files)
     report.problems, report.warnings = _printable(st.problems), _printable(st.warnings)
     report.valid = not st.problems
     return report
@@ -129,18 +151,11 @@ def _printable(problems: list[Problem]) -> list[Problem]:
             pass
         if out is problems:
             out = list(problems)
-        detail = _escape(problem.detail)
-        if _escape(problem.path) != problem.path:
+        detail = utf8_safe(problem.detail)
+        if utf8_safe(problem.path) != problem.path:
             detail += " (its name is not valid UTF-8, so no manifest can list it: rename it)"
-        out[i] = dataclasses.replace(problem, path=_escape(problem.path), detail=detail)
+        out[i] = dataclasses.replace(problem, path=utf8_safe(problem.path), detail=detail)
     return out
-
-
-def _escape(text: str) -> str:
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
@@ -162,9 +177,12 @@ def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
 def _decode(st: _State, name: str, data: bytes) -> str | None:
     try:
         return data.decode(st.decl.encoding)
-    except UnicodeDecodeError as exc:
+    except (UnicodeError, LookupError, ValueError) as exc:
+        # UnicodeError, not only UnicodeDecodeError: some text codecs (punycode, undefined)
+        # raise the base class, without a position.
+        where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
         st.problem(name, k.BAD_MANIFEST if "manifest" in name else k.BAD_BAG_INFO,
-                   f"not valid {st.decl.encoding} at byte {exc.start} (bagit.txt declares that encoding)")
+                   f"not valid {st.decl.encoding}{where} (bagit.txt declares that encoding)")
         return None
 
 
@@ -185,7 +203,7 @@ def _check_bag_info(st: _State) -> list[tuple[str, str]]:
             continue
         fields.append((line.label, line.value))
         if not line.strict:
-            msg = (f"line {line.lineno}: label {line.label!r} must be followed by ':' and one space, "
+            msg = (f"line {line.lineno}: label {quoted(line.label)} must be followed by ':' and one space, "
                    "with no whitespace around the label")
             # RFC 8493 is explicit; older drafts were not, and real old bags do this.
             (st.problem if st.strict else st.warn)(name, k.BAD_BAG_INFO if st.strict else k.LENIENT_FORMAT, msg)
@@ -200,7 +218,7 @@ def _read_manifests(st: _State) -> list[_Manifest]:
             continue
         tag, alg = bool(m.group(1)), m.group(2).lower()
         if alg not in SUPPORTED_ALGORITHMS:
-            st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {alg!r}; cannot verify these files "
+            st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {quoted(alg)}; cannot verify these files "
                                              f"(supported: {', '.join(SUPPORTED_ALGORITHMS)})")
             continue
         data = _read_tag(st.root, st.inv, name)
@@ -283,7 +301,7 @@ def _check_fetch(st: _State) -> list[str]:
             continue
         parts = line.split(None, 2)
         if len(parts) != 3 or not (parts[1] == "-" or parts[1].isdigit()):
-            st.problem("fetch.txt", k.BAD_MANIFEST_LINE, f"line {lineno}: not 'URL LENGTH PATH': {line[:120]!r}")
+            st.problem("fetch.txt", k.BAD_MANIFEST_LINE, f"line {lineno}: not 'URL LENGTH PATH': {quoted(line)}")
             continue
         target = decode_path(parts[2])
         reason = unsafe_reason(target)
@@ -340,13 +358,20 @@ def _check_oxum(st: _State, bag_info: list[tuple[str, str]]) -> None:
         st.problem(name, k.BAD_BAG_INFO, "Payload-Oxum appears more than once")
     m = _OXUM.match(oxums[0])
     if m is None:
-        st.problem(name, k.BAD_BAG_INFO, f"Payload-Oxum {oxums[0]!r} is not '<bytes>.<files>'")
+        st.problem(name, k.BAD_BAG_INFO, f"Payload-Oxum {quoted(oxums[0])} is not '<bytes>.<files>'")
         return
     payload = st.inv.payload()
     size, count = sum(st.inv.files[p] for p in payload), len(payload)
-    if (int(m.group(1)), int(m.group(2))) != (size, count):
-        st.problem(name, k.OXUM_MISMATCH, f"Payload-Oxum says {m.group(1)} bytes in {m.group(2)} files; "
-                                          f"the payload has {size} bytes in {count} files")
+    # Compared as digit strings: int() refuses numbers of over 4,300 digits, and a count that
+    # long can never match anyway.
+    said_size, said_count = (g.lstrip("0") or "0" for g in m.groups())
+    if (said_size, said_count) != (str(size), str(count)):
+        st.problem(name, k.OXUM_MISMATCH, f"Payload-Oxum says {_shorten(said_size)} bytes in {_shorten(said_count)} "
+                                          f"files; the payload has {size} bytes in {count} files")
+
+
+def _shorten(digits: str) -> str:
+    return digits if len(digits) <= 40 else f"{digits[:20]}…({len(digits):,} digits)"
 
 
 def _check_system_files(st: _State) -> None:
@@ -437,14 +462,14 @@ def _check_profile(st: _State, given: dict[str, Any] | None, bag_info: list[tupl
             profile = load_profile(PROFILE_PATH)
         else:
             st.warn("bag-info.txt", k.PROFILE_NOT_CHECKED,
-                    f"names profile {named[0]!r}, which is not known locally; pass --profile FILE to "
+                    f"names profile {quoted(named[0])}, which is not known locally; pass --profile FILE to "
                     "check it (profiles are never downloaded)")
     if profile is None:
         return None
     ident = profile_identifier(profile)
     if given is not None and named and ident and named[0] != ident:
         st.problem("bag-info.txt", k.PROFILE_VIOLATION,
-                   f"BagIt-Profile-Identifier is {named[0]!r}, but the given profile is {ident!r}")
+                   f"BagIt-Profile-Identifier is {quoted(named[0])}, but the given profile is {quoted(ident)}")
     tag_files = [p for p in st.inv.files if not p.startswith("data/")
                  and not _MANIFEST.match(p)]
     st.problems.extend(check_profile(

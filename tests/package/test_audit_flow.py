@@ -68,3 +68,27 @@ def test_audit_fixity_flow(prefect_harness: None, tmp_path: Path, two_bags: Path
     assert good["eventOutcomeInformation"]["eventOutcome"] == "success"
     assert bad["eventOutcomeInformation"]["eventOutcome"] == "failure"
     assert "checksum-mismatch" in bad["eventDetailInformation"]["eventDetail"]
+
+
+@pytest.mark.prefect
+def test_audit_flow_gives_hostile_bags_a_verdict_and_checks_the_next(prefect_harness: None, tmp_path: Path,
+                                                                     inputs: dict[str, list[Path]], info) -> None:  # noqa: ANN001
+    """Issue 10 item 3: a two-line edit to a bag used to crash the audit before the bags after it."""
+    from flows.audit import audit_fixity
+
+    root = tmp_path / "store"
+    for name in ("a-rot13", "b-oxum", "c-good"):
+        build_bag(root / name, warcs=inputs["warcs"], metadata=inputs["metadata"], info=info)
+    decl = root / "a-rot13" / "bagit.txt"
+    decl.write_text(decl.read_text().replace("UTF-8", "rot13"))
+    bag_info = root / "b-oxum" / "bag-info.txt"
+    lines = [f"Payload-Oxum: {'9' * 5000}.5" if line.startswith("Payload-Oxum") else line
+             for line in bag_info.read_text().splitlines()]
+    bag_info.write_text("\n".join(lines) + "\n")
+    log = tmp_path / "audit.jsonl"
+    result = audit_fixity(root=str(root), audit_log=str(log))
+    assert result["bags"] == 3 and result["failed"] == [str(root / "a-rot13"), str(root / "b-oxum")]
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    details = [e["eventDetailInformation"]["eventDetail"] for e in events]
+    assert "not a text encoding" in details[0] and "Payload-Oxum says" in details[1]
+    assert events[2]["eventOutcomeInformation"]["eventOutcome"] == "success"
