@@ -8,7 +8,6 @@ following links, so nothing outside the bag is read, whatever a manifest says.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import re
 import unicodedata
@@ -18,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from archive.beneath import is_link_error, open_file_beneath
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
-from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, hash_file, ordered_map
+from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, ordered_map
 from archive.package.hashing import _feed  # the one-pass digest loop, fed from an fd opened here
 from archive.package.manifest import ManifestLine, ManifestLineError, decode_path, parse_manifest, split_lines
 from archive.package.profile import PROFILE_IDENTIFIER, PROFILE_PATH
@@ -166,8 +166,7 @@ def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
     if name not in inv.files:
         return None
     try:
-        fd = os.open(root / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as f:
+        with open_file_beneath(root, name) as f:
             return f.read()
     except OSError as exc:
         inv.problems.append(Problem(name, k.UNREADABLE, f"cannot read: {exc.strerror or exc}"))
@@ -422,32 +421,17 @@ def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
 
 def _hash_beneath(root: str, rel: str, algorithms: list[str],
                   progress: Callable[[int], None] | None) -> FileDigests:
-    """``hash_file`` for ``root/rel``, opened one component at a time with O_NOFOLLOW on each.
+    """Digest ``root/rel``, opened by :func:`archive.beneath.open_beneath` (no link followed).
 
     The walk saw no links, but a folder swapped for a symlink after it (by someone changing the
-    bag during validation) would otherwise be followed out of the bag: O_NOFOLLOW on the last
-    component alone does not stop that.
+    bag during validation) would otherwise be followed out of the bag.
     """
-    parts = rel.split("/")
-    nofollow = getattr(os, "O_NOFOLLOW", 0)
-    if not nofollow or not hasattr(os, "O_DIRECTORY"):
-        return hash_file(os.path.join(root, rel), algorithms, progress)
-    fd = -1
     try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-        for part in parts[:-1]:
-            fd, parent = os.open(part, os.O_RDONLY | os.O_DIRECTORY | nofollow, dir_fd=fd), fd
-            os.close(parent)
-        fd, parent = os.open(parts[-1], os.O_RDONLY | nofollow, dir_fd=fd), fd
-        os.close(parent)
-        with os.fdopen(fd, "rb", buffering=0) as stream:
-            fd = -1
+        with open_file_beneath(root, rel) as stream:
             size, digests = _feed(stream, algorithms, progress)
     except OSError as exc:
-        if fd >= 0:
-            os.close(fd)
         reason = exc.strerror or str(exc)
-        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        if is_link_error(exc):
             reason += " (a link appeared on its path after the bag was listed; not followed)"
         return FileDigests(rel, 0, {}, error=reason)
     return FileDigests(rel, size, digests)
