@@ -11,13 +11,14 @@ import dataclasses
 import os
 import re
 import unicodedata
+import warnings
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from archive.beneath import is_link_error, open_file_beneath
+from archive.beneath import Beneath, is_link_error, open_file_beneath
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
 from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, ordered_map
@@ -175,7 +176,9 @@ def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
 
 def _decode(st: _State, name: str, data: bytes) -> str | None:
     try:
-        return data.decode(st.decl.encoding)
+        with warnings.catch_warnings():  # unicode_escape warns about "\q": the bytes are data
+            warnings.simplefilter("ignore")
+            return data.decode(st.decl.encoding)
     except (UnicodeError, LookupError, ValueError) as exc:
         # UnicodeError, not only UnicodeDecodeError: some text codecs (punycode, undefined)
         # raise the base class, without a position.
@@ -381,53 +384,73 @@ def _check_system_files(st: _State) -> None:
 
 def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
                   progress: Callable[[int], None] | None) -> tuple[int, int]:
-    """Hash each listed, present file once with all its algorithms, ``processes`` files at a time."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for man in manifests:
-        for path in man.entries:
-            if path in st.inv.files:
-                wanted[path].add(man.algorithm)
+    """Hash each listed, present file once with all its algorithms, on ``processes`` threads."""
+    # One shared tuple per distinct set of algorithms (nearly always one for the whole bag),
+    # not a set and a list per file: a million-file bag notices.
+    shared: dict[frozenset[str], tuple[str, ...]] = {}
+    algs: dict[str, tuple[str, ...]] = {}
+    files = st.inv.files
+    for rel in {path for man in manifests for path in man.entries if path in files}:
+        want = frozenset(m.algorithm for m in manifests if rel in m.entries)
+        algs[rel] = shared.setdefault(want, tuple(sorted(want)))
     # Largest first: the pool should not end on one big file while the other workers sit idle.
-    order = sorted(wanted, key=lambda p: -st.inv.files[p])
-    root = str(st.root)
-    algs = {rel: sorted(a) for rel, a in wanted.items()}
-
-    def work(rel: str) -> FileDigests:
-        return _hash_beneath(root, rel, algs[rel], progress)
+    order = sorted(algs, key=lambda p: -files[p])
 
     # Compare as results arrive rather than keeping them: memory stays flat as bags grow.
     total = 0
     found_problems: list[Problem] = []
-    for rel, fd in zip(order, ordered_map(work, order, processes)):
-        if fd.error is not None:
-            found_problems.append(Problem(rel, k.UNREADABLE, f"cannot read: {fd.error}"))
-            continue
-        total += fd.size
-        for man in manifests:
-            expected = man.entries.get(rel)
-            if expected is None:
+    with Beneath(st.root) as beneath:
+        def work(batch: list[str]) -> list[FileDigests]:
+            return [_hash_beneath(beneath, rel, algs[rel], progress) for rel in batch]
+
+        for fd in (d for batch in ordered_map(work, _batches(order, files), processes) for d in batch):
+            rel = str(fd.path)
+            if fd.error is not None:
+                found_problems.append(Problem(rel, k.UNREADABLE, f"cannot read: {fd.error}"))
                 continue
-            found = fd.digests[man.algorithm]
-            if found != expected:
-                kind = k.TAG_FILE_CHANGED if man.tag else k.CHECKSUM_MISMATCH
-                found_problems.append(DigestProblem(
-                    rel, kind, f"{man.algorithm} expected {expected} found {found} ({man.name})",
-                    algorithm=man.algorithm, expected=expected, found=found))
+            total += fd.size
+            for man in manifests:
+                expected = man.entries.get(rel)
+                if expected is None:
+                    continue
+                found = fd.digests[man.algorithm]
+                if found != expected:
+                    kind = k.TAG_FILE_CHANGED if man.tag else k.CHECKSUM_MISMATCH
+                    found_problems.append(DigestProblem(
+                        rel, kind, f"{man.algorithm} expected {expected} found {found} ({man.name})",
+                        algorithm=man.algorithm, expected=expected, found=found))
     # Hashing order is by size; report in a stable order instead.
     found_problems.sort(key=lambda p: (p.path, getattr(p, "algorithm", "")))
     st.problems.extend(found_problems)
     return len(order), total
 
 
-def _hash_beneath(root: str, rel: str, algorithms: list[str],
+_BATCH_BYTES = 4 << 20  # small files go to the threads in batches of about this many bytes...
+_BATCH_FILES = 256  # ...or this many files: one task per 16 KiB file cost more than its hashing
+
+
+def _batches(order: list[str], sizes: dict[str, int]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for rel in order:
+        batch.append(rel)
+        size += sizes[rel]
+        if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _hash_beneath(beneath: Beneath, rel: str, algorithms: Sequence[str],
                   progress: Callable[[int], None] | None) -> FileDigests:
-    """Digest ``root/rel``, opened by :func:`archive.beneath.open_beneath` (no link followed).
+    """Digest ``root/rel``, opened through ``beneath`` (no link followed on its path).
 
     The walk saw no links, but a folder swapped for a symlink after it (by someone changing the
     bag during validation) would otherwise be followed out of the bag.
     """
     try:
-        with open_file_beneath(root, rel) as stream:
+        with beneath.open_file(rel) as stream:
             size, digests = _feed(stream, algorithms, progress)
     except OSError as exc:
         reason = exc.strerror or str(exc)
