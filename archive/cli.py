@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "extract",
     "bag",
     "validate",
+    "audit",
     "demo",
     "schedule",
     "run",

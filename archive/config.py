@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 from cronsim import CronSim, CronSimError
 
+from archive.alerts import AlertSettings
 from archive.capture.settings import CaptureSettings
 from archive.errors import ConfigError
 
@@ -69,6 +70,10 @@ class Audit:
     log: Path
     fast: bool = False
     schedule: Schedule | None = None
+    roots: tuple[Path, ...] = ()  # empty: the config's output folder
+    processes: int = 1
+    bytes_per_second: float | None = None
+    alerts: AlertSettings = AlertSettings()
 
 
 @dataclass(frozen=True)
@@ -338,8 +343,16 @@ def _typed(data: Mapping[str, Any], path: Path | None, where: str) -> Config:
     audit = None
     if audit_data is not None:
         log = Path(audit_data.get("log") or output / "audit-log.jsonl")
+        roots = tuple(Path(os.path.expanduser(r)) for r in audit_data.get("roots") or ())
+        alerts = audit_data.get("alerts") or {}
         audit = Audit(log=log if log.is_absolute() else Path.cwd() / log, fast=bool(audit_data.get("fast", False)),
-                      schedule=_schedule(audit_data.get("schedule")))
+                      schedule=_schedule(audit_data.get("schedule")),
+                      roots=tuple(r if r.is_absolute() else Path.cwd() / r for r in roots) or (output,),
+                      processes=int(audit_data.get("processes", 1)),
+                      bytes_per_second=audit_data.get("bytes_per_second"),
+                      alerts=AlertSettings(
+                          webhook=alerts.get("webhook"), email_to=tuple(alerts.get("email_to") or ()),
+                          **{k: alerts[k] for k in ("email_from", "smtp_host", "smtp_port", "timeout") if k in alerts}))
     return Config(
         path=path, output=output,
         capture=CaptureSettings.from_mapping(data.get("capture") or {}, source=f"{where}: capture"),

@@ -1,8 +1,11 @@
-"""The `audit-fixity` flow: re-validate every bag under a folder, one task per bag, and append a
-PREMIS ``fixity check`` event per bag to an audit log (JSON Lines).
+"""The `audit-fixity` flow: re-validate every bag under one or more folders, append a PREMIS
+``fixity check`` event per bag to an audit log (JSON Lines), and make a problem impossible to miss.
 
-Orchestration only: finding bags, hashing and logging are `archive.validate` functions.
-Scheduling it is the scheduling issue's job.
+Orchestration only: walking, hashing, pacing, resuming and logging are
+`archive.validate.auditrun.run_audit`; alerts are `archive.alerts`. When a bag fails, the run
+ends in a **Failed** state (so Prefect's own automations and notifications can act on it), with
+a markdown artifact listing each failed bag and its problems, and the configured webhook or
+e-mail is sent. An interrupted run resumes where it stopped on the next run with the same roots.
 """
 
 from __future__ import annotations
@@ -13,52 +16,69 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
+from prefect.states import Completed, Failed, State
 
-from archive.errors import ArchiveError
-from archive.validate import validate_bag
-from archive.validate.audit import append_event, find_bags, fixity_event
-
-
-@task(name="check-bag-fixity", task_run_name="fixity {bag}", cache_policy=NONE)
-def check_bag(bag: str, audit_log: str, fast: bool, processes: int) -> dict[str, Any]:
-    """Validate one bag and log its event at once, so a crash later loses no finished audit."""
-    try:
-        report = validate_bag(Path(bag), fast=fast, processes=processes)
-    except ArchiveError as exc:
-        event = fixity_event(Path(bag), None, error=str(exc))
-        problems = 1
-    else:
-        event = fixity_event(Path(bag), report)
-        problems = len(report.problems)
-    append_event(Path(audit_log), event)
-    return {"bag": bag, "outcome": event.outcome, "problems": problems, "detail": event.detail,
-            "event": event.identifier}
+from archive.alerts import AlertSettings, send_alerts
+from archive.validate.auditrun import AuditBudget, run_audit
 
 
-def _markdown(root: str, results: list[dict[str, Any]], audit_log: str) -> str:
-    ok = sum(r["outcome"] == "success" for r in results)
-    lines = [f"# Fixity audit of `{root}`", "",
-             f"{len(results)} bag(s): {ok} intact, {len(results) - ok} with problems. "
-             f"Events appended to `{audit_log}`.", "",
-             "| bag | outcome | problems | detail |", "|---|---|---|---|"]
-    for r in results:
-        detail = r["detail"].replace("|", "\\|")[:300]
-        lines.append(f"| `{r['bag']}` | {r['outcome']} | {r['problems']} | {detail} |")
+@task(name="audit-bags", cache_policy=NONE)
+def audit_bags(roots: list[str], audit_log: str, fast: bool, processes: int,
+               bytes_per_second: float | None) -> dict[str, Any]:
+    """One task for the whole walk: the library runs the bags in ``processes`` processes, logs
+    each bag's event as soon as it is checked, and resumes an interrupted audit."""
+    logger = get_run_logger()
+
+    def progress(p: Any) -> None:
+        if p.bags_done and p.bags_done % 100 == 0:
+            logger.info("%d/%d bags, %.0f MB/s", p.bags_done, p.bags_total, p.rate / 1e6)
+
+    summary = run_audit([Path(r) for r in roots], Path(audit_log),
+                        budget=AuditBudget(processes, bytes_per_second), fast=fast, progress=progress)
+    return summary.to_json()
+
+
+@task(name="send-audit-alerts", cache_policy=NONE)
+def alert(settings: dict[str, Any], summary: dict[str, Any]) -> list[str]:
+    fields = dict(settings)
+    fields["email_to"] = tuple(fields.get("email_to") or ())
+    return send_alerts(AlertSettings(**fields), summary)
+
+
+def _markdown(summary: dict[str, Any]) -> str:
+    lines = [f"# Fixity audit of {', '.join(f'`{r}`' for r in summary['roots'])}", "",
+             f"{summary['checked']} bag(s) checked: {summary['valid']} intact, {summary['invalid']} with problems, "
+             f"{summary['skipped']} skipped (finished before a restart); {summary['bytes']:,} bytes in "
+             f"{summary['seconds']:.1f} s. Events appended to `{summary['log']}`.", ""]
+    if summary["problems"]:
+        lines += ["| bag | problems | first problems |", "|---|---|---|"]
+        for bag in summary["problems"]:
+            shown = "<br>".join(p.replace("|", "\\|")[:200] for p in bag["problems"][:5])
+            lines.append(f"| `{bag['bag']}` | {bag['problem_count']} | {shown} |")
     return "\n".join(lines) + "\n"
 
 
 @flow(name="audit-fixity", log_prints=False)
-def audit_fixity(root: str, audit_log: str, fast: bool = False, processes: int = 2) -> dict[str, Any]:
-    """Re-validate every bag under ``root``; returns counts and per-bag outcomes."""
+def audit_fixity(root: str | list[str], audit_log: str, fast: bool = False, processes: int = 1,
+                 bytes_per_second: float | None = None, alerts: dict[str, Any] | None = None) -> State[Any]:
+    """Re-validate every bag under ``root`` (one folder or several); Failed when any bag fails.
+
+    ``alerts``: the config's ``audit.alerts`` mapping (webhook, email_to, smtp_host...). The
+    result (both states) is the audit summary: counts, and each failed bag with its problems.
+    """
     logger = get_run_logger()
-    bags = find_bags(Path(root))
-    logger.info("auditing %d bag(s) under %s", len(bags), root)
-    # One bag at a time: each validation already uses ``processes`` threads for hashing.
-    results = [check_bag(str(bag), audit_log, fast, processes) for bag in bags]
-    create_markdown_artifact(markdown=_markdown(root, results, audit_log), key="audit-fixity-report",
-                             description=f"fixity audit of {root}")
-    failed = [r["bag"] for r in results if r["outcome"] != "success"]
-    if failed:
-        logger.warning("%d bag(s) failed the fixity check: %s", len(failed), ", ".join(failed))
-    return {"bags": len(results), "intact": len(results) - len(failed), "failed": failed,
-            "results": results, "audit_log": audit_log}
+    roots = [root] if isinstance(root, str) else list(root)
+    summary = audit_bags(roots, audit_log, fast, processes, bytes_per_second)
+    create_markdown_artifact(markdown=_markdown(summary), key="audit-fixity-report",
+                             description=f"fixity audit of {', '.join(roots)}")
+    failed = [p["bag"] for p in summary["problems"]]
+    summary["failed"] = failed
+    summary["bags"] = summary["checked"]  # the name this flow's result used before the summary grew
+    if not failed:
+        return Completed(message=f"{summary['checked']} bag(s) intact", data=summary)
+    summary["alert_failures"] = alert(alerts, summary) if alerts else []
+    for failure in summary["alert_failures"]:
+        logger.error("alert not sent: %s", failure)
+    message = f"{len(failed)} of {summary['checked']} bag(s) failed the fixity check: {', '.join(failed[:10])}"
+    logger.error(message)
+    return Failed(message=message, data=summary)

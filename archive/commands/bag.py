@@ -16,8 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from archive.errors import UsageError
 from archive.package import BagInfo, PremisEvent, build_bag
+from archive.package.inputs import find_warcs
 from archive.pipeline import extract_to_folder
 
 NAME = "bag"
@@ -26,7 +26,8 @@ HELP = "package WARC files (and metadata extracted from them) into a new BagIt b
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", type=Path, metavar="WARC_OR_DIR",
-                        help="WARC files, or folders holding *.warc.gz / *.warc files")
+                        help="WARC files, or folders holding *.warc.gz / *.warc files (links, empty "
+                             "files and non-WARCs are refused)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder to create the bag in")
     parser.add_argument("--name", help="bag folder name (default: the external identifier)")
     parser.add_argument("--source-organization", default="news-archive user", metavar="ORG")
@@ -37,24 +38,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, default=2, metavar="N", help="files copied in parallel")
     parser.add_argument("--no-extract", action="store_true", help="do not extract article metadata")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def find_warcs(inputs: list[Path]) -> list[Path]:
-    """WARC files named directly or found (not recursively) in named folders, sorted per folder."""
-    warcs: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            # ``*.open`` files are still being written by a capture: never package those.
-            found = sorted(p for p in item.iterdir()
-                           if p.is_file() and p.name.endswith((".warc.gz", ".warc")))
-            if not found:
-                raise UsageError(f"{item}: no .warc or .warc.gz files in this folder")
-            warcs += found
-        elif item.is_file():
-            warcs.append(item)
-        else:
-            raise UsageError(f"{item}: no such file or folder")
-    return warcs
 
 
 def run(args: argparse.Namespace) -> int:

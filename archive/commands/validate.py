@@ -17,8 +17,10 @@ from rich.console import Console
 from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                            TransferSpeedColumn)
 
+from archive.display import printable, printable_lines
 from archive.errors import ArchiveError, Problem
 from archive.validate import DigestProblem, ValidationReport, validate_bag
+from archive.validate.report import not_checked, utf8_safe
 
 NAME = "validate"
 HELP = "check BagIt bags: completeness, fixity, profile, safety; every problem names its file"
@@ -30,6 +32,7 @@ LABELS = {
     "unsafe-path": "UNSAFE", "symlink": "SYMLINK", "bad-declaration": "BAD", "bad-bag-info": "BAD",
     "bad-manifest": "BAD", "bad-manifest-line": "BAD", "duplicate-entry": "DUPLICATE",
     "incomplete-manifest": "UNLISTED", "unreadable": "UNREADABLE", "special-file": "SPECIAL",
+    "not-checked": "ERROR",
 }
 
 
@@ -56,16 +59,18 @@ def describe(problem: Problem) -> str:
         what = f"{problem.algorithm} expected {_short(problem.expected)} found {_short(problem.found)}"
     else:
         what = problem.detail
-    return f"{label:<10} {problem.path}  {what}"
+    # Paths and details come from the bag: shown escaped, so a CR or ESC in a file name cannot
+    # overwrite this line (or the verdict) on the terminal.
+    return f"{label:<10} {printable(problem.path)}  {printable(what)}"
 
 
 def _verdict(report: ValidationReport) -> str:
     mode = "fast check" if report.fast else f"{report.bytes_hashed:,} bytes hashed"
     algs = "+".join(report.algorithms) or "no manifests"
     if report.valid:
-        return (f"VALID    {report.bag}  ({report.files_checked} files, {mode}, {algs}"
+        return (f"VALID    {printable(str(report.bag))}  ({report.files_checked} files, {mode}, {algs}"
                 f"{', ' + str(len(report.warnings)) + ' warning(s)' if report.warnings else ''})")
-    return f"INVALID  {report.bag}  ({len(report.problems)} problem(s), {mode}, {algs})"
+    return f"INVALID  {printable(str(report.bag))}  ({len(report.problems)} problem(s), {mode}, {algs})"
 
 
 def _bag_bytes(bag: Path) -> int:
@@ -108,10 +113,13 @@ def run(args: argparse.Namespace) -> int:
                                       processes=args.processes, progress=progress)
         except ArchiveError as exc:
             worst = 2
-            results.append({"bag": str(bag), "valid": False, "error": str(exc)})
+            results.append({"bag": utf8_safe(str(bag)), "valid": False, "error": utf8_safe(str(exc))})
             if not args.json:
-                print(f"ERROR    {bag}  {exc}", file=sys.stderr)
+                print(f"ERROR    {printable(str(bag))}  {printable_lines(str(exc))}", file=sys.stderr)
             continue
+        except Exception as exc:  # noqa: BLE001 - backstop: this bag gets a verdict, the next is checked
+            report = ValidationReport(bag=bag, valid=False, fast=args.fast,
+                                      problems=[not_checked("the bag", exc)])
         if not report.valid:
             worst = max(worst, 1)
         results.append(report.to_json())
@@ -125,9 +133,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_human(report: ValidationReport) -> None:
     if report.problems or report.warnings:
-        print(f"{report.bag}:")
+        print(f"{printable(str(report.bag))}:")
     for problem in report.problems:
         print(f"  {describe(problem)}")
     for warning in report.warnings:
-        print(f"  warning    {warning.path}  {warning.detail}")
+        print(f"  warning    {printable(warning.path)}  {printable(warning.detail)}")
     print(_verdict(report))

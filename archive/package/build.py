@@ -119,6 +119,9 @@ def _plan(warcs: Sequence[Path], metadata: Sequence[Path], cdxj: Path | None) ->
     for folder, paths in groups:
         for src in paths:
             src = Path(src)
+            if src.is_symlink():  # what it points to may be anything, anywhere: never packaged
+                raise BagError(f"{src}: a symbolic link; not packaged (links are never followed)",
+                               hint=f"name the file itself ({os.path.realpath(src)}); nothing was written")
             if not src.is_file():
                 raise BagError(f"{src}: not a regular file", hint="check the path; nothing was written")
             rel = f"{folder}/{src.name}"
@@ -127,7 +130,7 @@ def _plan(warcs: Sequence[Path], metadata: Sequence[Path], cdxj: Path | None) ->
                                hint="rename one of them; file names inside a bag must be unique")
             plan[rel] = src
     if cdxj is not None:
-        if not Path(cdxj).is_file():
+        if Path(cdxj).is_symlink() or not Path(cdxj).is_file():
             raise BagError(f"{cdxj}: not a regular file")
         plan[INDEX_PATH] = Path(cdxj)
     return plan

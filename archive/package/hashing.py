@@ -6,6 +6,7 @@ real parallelism across files without the pickling cost of processes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import threading
@@ -15,6 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
+
+from archive.beneath import is_link_error, open_file_beneath
+from archive.errors import BagError
 
 BLOCK_SIZE = 1 << 20  # 1 MiB: big enough to amortise syscalls, small enough to stay in cache
 
@@ -137,9 +141,19 @@ def copy_and_hash(src: Path, dst: Path, algorithms: Sequence[str],
     """Copy ``src`` to a new file ``dst`` (must not exist), digesting the bytes as they pass.
 
     One read of the input; the copy is fsync'd before returning so a later rename publishes only
-    durable bytes. The input is opened read-only and never modified.
+    durable bytes. The input is opened read-only, never through a symbolic link (its last path
+    component), and never modified; :class:`BagError` when it is a link or not a regular file.
     """
-    with open(src, "rb", buffering=0) as inp, open(dst, "xb") as out:
+    src = Path(src)
+    try:
+        # Never through a link: a file swapped for one after the caller's checks is refused.
+        inp = open_file_beneath(src.parent, src.name)
+    except OSError as exc:
+        if is_link_error(exc) or exc.errno == errno.EINVAL:
+            raise BagError(f"{src}: {exc.strerror}; not packaged (links and special files are never "
+                           "followed or read)") from exc
+        raise
+    with inp, open(dst, "xb") as out:
         size, digests = _feed(inp, algorithms, progress, sink=out)
         out.flush()
         os.fsync(out.fileno())

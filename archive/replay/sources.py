@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from archive.beneath import open_file_beneath
 from archive.errors import UsageError
 
 __all__ = ["WARC_SUFFIXES", "Source", "is_warc_name", "open_source", "open_sources"]
@@ -47,7 +48,11 @@ class Source:
         """The article records (schema.org NewsArticle JSON); unreadable ones are skipped."""
         for path in self.metadata:
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
+                if self.is_bag:  # inside a bag: never through a link (see archive.beneath)
+                    with open_file_beneath(self.path, path.relative_to(self.path).as_posix()) as f:
+                        doc = json.loads(f.read().decode("utf-8"))
+                else:
+                    doc = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
             if isinstance(doc, dict):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -24,10 +25,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive import SOFTWARE
+from archive.beneath import open_file_beneath
 from archive.diskfull import disk_full_guard
+from archive.display import printable
 from archive.errors import ArchiveError, BagError, UsageError
 from archive.replay.articles import find_articles
 from archive.replay.sources import Source, open_source
+from archive.validate.inventory import take_inventory
+from archive.validate.report import SPECIAL_FILE, SYMLINK, UNREADABLE
 
 __all__ = ["WACZ_VERSION", "write_wacz"]
 
@@ -78,9 +83,21 @@ def _copy(src: BinaryIO, entry: _Entry) -> None:
         entry.write(chunk)
 
 
+def _refuse_links(bag: Path) -> None:
+    """Refuse a bag holding links or special files, naming each: a WACZ made from it would embed
+    whatever the link points to, anywhere (the bag itself would not validate)."""
+    odd = [p for p in take_inventory(bag).problems if p.kind in (SYMLINK, SPECIAL_FILE, UNREADABLE)]
+    if odd:
+        shown = "\n  ".join(f"{printable(p.path)}: {printable(p.detail)}" for p in odd[:20])
+        more = f"\n  and {len(odd) - 20} more" if len(odd) > 20 else ""
+        raise BagError(f"{bag}: not packaged, the bag holds {len(odd)} link(s) or unreadable file(s):\n  "
+                       f"{shown}{more}", hint=f"`archive validate {bag}` names every problem; "
+                                              "make the bag whole again first")
+
+
 def _index_lines(source: Source) -> Iterator[bytes]:
     assert source.index is not None
-    with open(source.index, "rb") as fh:
+    with io.BufferedReader(open_file_beneath(source.path, source.index.relative_to(source.path).as_posix())) as fh:
         for line in fh:
             if line.strip():
                 yield line if line.endswith(b"\n") else line + b"\n"
@@ -106,6 +123,7 @@ def write_wacz(bag: Path, dest: Path, *, title: str | None = None) -> Path:
     if source.index is None:
         raise BagError(f"{bag}: the bag has no data/indexes/index.cdxj",
                        hint="rebuild it with `archive bag`, which indexes the WARCs")
+    _refuse_links(Path(bag))
     names = [w.relative_to(source.warc_root).as_posix() for w in source.warcs]
     nested = [n for n in names if "/" in n]
     if nested:
@@ -121,7 +139,7 @@ def write_wacz(bag: Path, dest: Path, *, title: str | None = None) -> Path:
               zipfile.ZipFile(tmp, "x", allowZip64=True) as zf):
             for warc, name in zip(source.warcs, names, strict=True):
                 entry = _Entry(zf, f"archive/{name}", compress=False, large=warc.stat().st_size >= _ZIP64_AT)
-                with open(warc, "rb") as fh:
+                with open_file_beneath(bag, warc.relative_to(bag).as_posix()) as fh:
                     _copy(fh, entry)
                 resources.append(entry.close())
             entry = _Entry(zf, "indexes/index.cdxj", compress=True,

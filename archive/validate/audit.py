@@ -10,7 +10,7 @@ from pathlib import Path
 
 from archive.errors import BagError
 from archive.package.premis import OUTCOME_FAILURE, OUTCOME_SUCCESS, PremisEvent, to_json_line
-from archive.validate.report import ValidationReport
+from archive.validate.report import ValidationReport, utf8_safe
 
 
 def find_bags(root: Path) -> list[Path]:
@@ -32,18 +32,22 @@ def find_bags(root: Path) -> list[Path]:
 
 
 def fixity_event(bag: Path, report: ValidationReport | None, error: str | None = None) -> PremisEvent:
-    """A PREMIS ``fixity check`` event for one bag (``error``: the bag could not be read at all)."""
+    """A PREMIS ``fixity check`` event for one bag (``error``: the bag could not be read at all).
+
+    The bag's path is made UTF-8-safe (a name that is not UTF-8 shows ``\\xNN``), so that the
+    event can always be written to a JSON Lines log."""
+    name = utf8_safe(str(bag))
     if report is None:
-        return PremisEvent("fixity check", OUTCOME_FAILURE, f"bag could not be read: {error}", objects=[str(bag)])
+        return PremisEvent("fixity check", OUTCOME_FAILURE, f"bag could not be read: {error}", objects=[name])
     algs = "+".join(report.algorithms) or "none"
     if report.valid:
         detail = (f"valid: {report.files_checked} files, {report.bytes_hashed} bytes hashed ({algs})"
                   f"{f'; {len(report.warnings)} warning(s)' if report.warnings else ''}")
-        return PremisEvent("fixity check", OUTCOME_SUCCESS, detail, objects=[str(bag)])
+        return PremisEvent("fixity check", OUTCOME_SUCCESS, detail, objects=[name])
     shown = "; ".join(str(p) for p in report.problems[:20])
     more = f"; and {len(report.problems) - 20} more" if len(report.problems) > 20 else ""
     detail = f"invalid: {len(report.problems)} problem(s): {shown}{more}"
-    return PremisEvent("fixity check", OUTCOME_FAILURE, detail, objects=[str(bag)])
+    return PremisEvent("fixity check", OUTCOME_FAILURE, detail, objects=[name])
 
 
 def append_event(log: Path, event: PremisEvent) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from archive.errors import Problem
 from archive.package.manifest import split_lines
-from archive.validate.report import BAD_DECLARATION, LENIENT_FORMAT, OLD_VERSION
+from archive.validate.report import BAD_DECLARATION, LENIENT_FORMAT, OLD_VERSION, quoted
 
 SUPPORTED_VERSIONS = ("0.93", "0.94", "0.95", "0.96", "0.97", "1.0")
 _VERSION = re.compile(r"^BagIt-Version: ([0-9]+\.[0-9]+)$")
@@ -61,7 +61,7 @@ def parse_declaration(data: bytes | None) -> Declaration:
     encoding_line = lines[1] if len(lines) > 1 else ""
     m = _VERSION.match(version_line)
     if m is None:
-        bad(f"line 1 must be exactly 'BagIt-Version: M.N', found {version_line!r}")
+        bad(f"line 1 must be exactly 'BagIt-Version: M.N', found {quoted(version_line)}")
     elif m.group(1) not in SUPPORTED_VERSIONS:
         bad(f"BagIt version {m.group(1)!r} is not one of {', '.join(SUPPORTED_VERSIONS)}")
     else:
@@ -71,10 +71,31 @@ def parse_declaration(data: bytes | None) -> Declaration:
                                          f"BagIt {decl.version} predates RFC 8493 (BagIt 1.0)"))
     e = _ENCODING.match(encoding_line)
     if e is None:
-        bad(f"line 2 must be exactly 'Tag-File-Character-Encoding: ENCODING', found {encoding_line!r}")
+        bad(f"line 2 must be exactly 'Tag-File-Character-Encoding: ENCODING', found {quoted(encoding_line)}")
     else:
-        try:
+        reason = _not_a_text_encoding(e.group(1))
+        if reason is None:
             decl.encoding = codecs.lookup(e.group(1)).name
-        except LookupError:
-            bad(f"unknown tag-file character encoding {e.group(1)!r}")
+        else:
+            bad(f"tag-file character encoding {quoted(e.group(1))}: {reason}; the tag files are read as UTF-8")
     return decl
+
+
+def _not_a_text_encoding(name: str) -> str | None:
+    """Why ``name`` cannot decode tag files, or None.
+
+    ``codecs.lookup`` also knows bytes-to-bytes transforms (``rot13``, ``base64``, ``zlib``...)
+    that ``bytes.decode`` refuses with LookupError; decoding a few bytes tells them apart using
+    public API only. A text codec that fails on these bytes (``punycode``) is still a text codec.
+    """
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "unknown encoding"
+    try:
+        b"\x00\x00\x00\x00".decode(name)
+    except LookupError:
+        return "not a text encoding (a bytes-to-bytes transform)"
+    except (UnicodeError, ValueError):
+        pass
+    return None

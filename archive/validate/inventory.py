@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.errors import Problem
-from archive.validate.report import SPECIAL_FILE, SYMLINK, UNREADABLE
+from archive.validate.report import SPECIAL_FILE, SYMLINK, UNREADABLE, quoted
 
 
 @dataclass
@@ -50,8 +50,11 @@ def take_inventory(root: Path) -> Inventory:
                 inv.problems.append(Problem(rel, UNREADABLE, exc.strerror or str(exc)))
                 continue
             if stat.S_ISLNK(st.st_mode):
-                target = os.readlink(entry.path)
-                inv.problems.append(Problem(rel, SYMLINK, f"symbolic link to {target!r}; bags must "
+                try:
+                    target = os.readlink(entry.path)
+                except OSError:  # replaced since the listing: still a link when listed
+                    target = "?"
+                inv.problems.append(Problem(rel, SYMLINK, f"symbolic link to {quoted(target)}; bags must "
                                                           "not contain links (not followed)"))
             elif stat.S_ISDIR(st.st_mode):
                 stack.append(rel)

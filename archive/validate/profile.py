@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.errors import BagError, Problem
-from archive.validate.report import PROFILE_VIOLATION
+from archive.validate.report import PROFILE_VIOLATION, quoted
 
 _BUILTIN_TAGS = ("bagit.txt", "bag-info.txt", "fetch.txt")
 
@@ -26,7 +26,41 @@ def load_profile(path: Path) -> dict[str, Any]:
         raise BagError(f"{path}: not JSON (line {exc.lineno}): {exc.msg}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("BagIt-Profile-Info"), dict):
         raise BagError(f"{path}: not a BagIt profile (no BagIt-Profile-Info object)")
+    wrong = _shape_problem(doc)
+    if wrong is not None:
+        raise BagError(f"{path}: not a BagIt profile: {wrong}",
+                       hint="see https://bagit-profiles.github.io/bagit-profiles-specification/ for each field's type")
     return doc
+
+
+_LISTS = ("Manifests-Required", "Manifests-Allowed", "Tag-Manifests-Required", "Tag-Manifests-Allowed",
+          "Tag-Files-Required", "Tag-Files-Allowed", "Payload-Files-Required", "Payload-Files-Allowed",
+          "Accept-BagIt-Version", "Accept-Serialization")
+
+
+def _is_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _shape_problem(doc: Mapping[str, Any]) -> str | None:
+    """The first field whose type the checks below rely on and which has another, or None."""
+    for key in _LISTS:
+        if doc.get(key) is not None and not _is_strings(doc[key]):
+            return f"{key} must be a list of strings"
+    rules = doc.get("Bag-Info")
+    if rules is None:
+        return None
+    if not isinstance(rules, dict):
+        return "Bag-Info must be an object"
+    for label, rule in rules.items():
+        if not isinstance(rule, dict):
+            return f"Bag-Info {label!r} must be an object"
+        for flag in ("required", "repeatable"):
+            if rule.get(flag) is not None and not isinstance(rule[flag], bool):
+                return f"Bag-Info {label!r} {flag} must be true or false"
+        if rule.get("values") is not None and not _is_strings(rule["values"]):
+            return f"Bag-Info {label!r} values must be a list of strings"
+    return None
 
 
 def profile_identifier(profile: Mapping[str, Any]) -> str | None:
@@ -57,7 +91,7 @@ def check_profile(profile: Mapping[str, Any], *, version: str, bag_info: Sequenc
         allowed = rule.get("values")
         for v in got:
             if allowed and v not in allowed:
-                violation("bag-info.txt", f"{label} is {v!r}, not one of {allowed}")
+                violation("bag-info.txt", f"{label} is {quoted(v)}, not one of {allowed}")
 
     have, have_tags = _algs(manifests), _algs(tag_manifests)
     for key, present, name in (("Manifests-Required", have, "manifest"),

@@ -34,6 +34,37 @@ CASE_COLLISION = "case-collision"
 SYSTEM_FILE = "system-file"
 UNLISTED_TAG_FILE = "unlisted-tag-file"
 PROFILE_NOT_CHECKED = "profile-not-checked"
+# The validator itself failed on this part of the bag (a bug): the bag is not known to be valid.
+NOT_CHECKED = "not-checked"
+
+QUOTE_LIMIT = 120
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` with bytes that were not UTF-8 (lone surrogates, PEP 383) as ``\\xNN`` escapes.
+
+    Left as they are, printing a report or writing it to a JSON audit log would raise."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def quoted(value: str, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of at most ``limit`` characters of a value read from the bag.
+
+    A hostile bag-info value may be megabytes long; a problem quotes enough of it to find it.
+    """
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}… ({len(value):,} characters)"
+
+
+def not_checked(what: str, exc: BaseException) -> Problem:
+    """The problem standing for a check that raised: named, so the bag is never called valid."""
+    return Problem(".", NOT_CHECKED, f"{what} could not be checked ({type(exc).__name__}: "
+                                     f"{quoted(str(exc))}); the bag is not known to be valid. "
+                                     "This is a validator bug: please report it with the bag")
 
 
 @dataclass(frozen=True)
@@ -70,7 +101,7 @@ class ValidationReport:
     def to_json(self) -> dict[str, object]:
         """A plain-JSON view for audit logs (stable keys)."""
         return {
-            "bag": str(self.bag),
+            "bag": utf8_safe(str(self.bag)),
             "valid": self.valid,
             "version": self.version,
             "fast": self.fast,

@@ -8,19 +8,20 @@ following links, so nothing outside the bag is read, whatever a manifest says.
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import re
 import unicodedata
+import warnings
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from archive.beneath import Beneath, is_link_error, open_file_beneath
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
-from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, hash_file, ordered_map
+from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, ordered_map
 from archive.package.hashing import _feed  # the one-pass digest loop, fed from an fd opened here
 from archive.package.manifest import ManifestLine, ManifestLineError, decode_path, parse_manifest, split_lines
 from archive.package.profile import PROFILE_IDENTIFIER, PROFILE_PATH
@@ -29,12 +30,13 @@ from archive.validate.declaration import Declaration, parse_declaration
 from archive.validate.inventory import Inventory, take_inventory
 from archive.validate.paths import unsafe_reason
 from archive.validate.profile import check_profile, load_profile, profile_identifier
-from archive.validate.report import DigestProblem, ValidationReport
+from archive.validate.report import DigestProblem, ValidationReport, not_checked, quoted, utf8_safe
 
 _MANIFEST = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
 _OXUM = re.compile(r"^([0-9]+)\.([0-9]+)$")
 _SYSTEM_FILES = {".ds_store", "thumbs.db", "desktop.ini", ".spotlight-v100", ".trashes"}
 _WEAK = {"md5", "sha1"}
+T = TypeVar("T")
 
 
 @dataclass
@@ -58,6 +60,14 @@ class _State:
 
     def warn(self, path: str, kind: str, detail: str) -> None:
         self.warnings.append(Problem(path, kind, detail))
+
+    def stage(self, what: str, default: T, check: Callable[..., T], *args: Any) -> T:
+        """``check(*args)``; should it raise, a NOT_CHECKED problem naming ``what`` and ``default``."""
+        try:
+            return check(*args)
+        except Exception as exc:  # noqa: BLE001 - turned into a named problem, see validate_bag
+            self.problems.append(not_checked(what, exc))
+            return default
 
     @property
     def strict(self) -> bool:
@@ -86,16 +96,28 @@ def validate_bag(path: Path, *, fast: bool = False, profile: Path | None = None,
         raise BagError(f"{root}: cannot read folder: {exc.strerror}") from exc
     loaded_profile = load_profile(profile) if profile is not None else None
 
+    try:
+        return _validate(root, fast, loaded_profile, processes, progress)
+    except Exception as exc:  # noqa: BLE001 - the per-bag backstop: a verdict, never a traceback
+        report = ValidationReport(bag=root, valid=False, fast=fast)
+        report.problems = [not_checked("the bag", exc)]
+        return report
+
+
+def _validate(root: Path, fast: bool, loaded_profile: dict[str, Any] | None, processes: int,
+              progress: Callable[[int], None] | None) -> ValidationReport:
     inv = take_inventory(root)
     decl = parse_declaration(_read_tag(root, inv, "bagit.txt"))
     st = _State(root, inv, decl, problems=inv.problems, warnings=list(decl.warnings))
     st.problems.extend(decl.problems)  # shares the list: later unreadable tag files land here too
-    bag_info = _check_bag_info(st)
-    manifests = _read_manifests(st)
-    fetch_paths = _check_fetch(st)
-    _check_completeness(st, manifests, fetch_paths)
-    _check_oxum(st, bag_info)
-    _check_system_files(st)
+    # Each stage is guarded on its own: should one fail on input nobody foresaw, the others
+    # still run, and the failure is a named problem (so the bag is never reported valid).
+    bag_info = st.stage("bag-info.txt", [], _check_bag_info, st)
+    manifests = st.stage("the manifests", [], _read_manifests, st)
+    fetch_paths = st.stage("fetch.txt", [], _check_fetch, st)
+    st.stage("completeness", None, _check_completeness, st, manifests, fetch_paths)
+    st.stage("Payload-Oxum", None, _check_oxum, st, bag_info)
+    st.stage("system files", None, _check_system_files, st)
 
     report = ValidationReport(bag=root, valid=False, version=decl.version, fast=fast,
                               algorithms=sorted({m.algorithm for m in manifests}))
@@ -104,9 +126,10 @@ def validate_bag(path: Path, *, fast: bool = False, profile: Path | None = None,
     else:
         # Hashing starts only after the manifests are parsed: overlapping the two was measured
         # slower on 2 cores (three threads fighting over the GIL cost more than they saved).
-        report.files_checked, report.bytes_hashed = _check_fixity(st, manifests, processes, progress)
-    report.profile = _check_profile(st, loaded_profile, bag_info, manifests, bool(fetch_paths) or
-                                    "fetch.txt" in inv.files)
+        report.files_checked, report.bytes_hashed = st.stage(
+            "fixity", (0, 0), _check_fixity, st, manifests, processes, progress)
+    report.profile = st.stage("the profile", None, _check_profile, st, loaded_profile, bag_info, manifests,
+                              bool(fetch_paths) or "fetch.txt" in inv.files)
     report.problems, report.warnings = _printable(st.problems), _printable(st.warnings)
     report.valid = not st.problems
     return report
@@ -129,18 +152,11 @@ def _printable(problems: list[Problem]) -> list[Problem]:
             pass
         if out is problems:
             out = list(problems)
-        detail = _escape(problem.detail)
-        if _escape(problem.path) != problem.path:
+        detail = utf8_safe(problem.detail)
+        if utf8_safe(problem.path) != problem.path:
             detail += " (its name is not valid UTF-8, so no manifest can list it: rename it)"
-        out[i] = dataclasses.replace(problem, path=_escape(problem.path), detail=detail)
+        out[i] = dataclasses.replace(problem, path=utf8_safe(problem.path), detail=detail)
     return out
-
-
-def _escape(text: str) -> str:
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
@@ -151,8 +167,7 @@ def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
     if name not in inv.files:
         return None
     try:
-        fd = os.open(root / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as f:
+        with open_file_beneath(root, name) as f:
             return f.read()
     except OSError as exc:
         inv.problems.append(Problem(name, k.UNREADABLE, f"cannot read: {exc.strerror or exc}"))
@@ -161,10 +176,15 @@ def _read_tag(root: Path, inv: Inventory, name: str) -> bytes | None:
 
 def _decode(st: _State, name: str, data: bytes) -> str | None:
     try:
-        return data.decode(st.decl.encoding)
-    except UnicodeDecodeError as exc:
+        with warnings.catch_warnings():  # unicode_escape warns about "\q": the bytes are data
+            warnings.simplefilter("ignore")
+            return data.decode(st.decl.encoding)
+    except (UnicodeError, LookupError, ValueError) as exc:
+        # UnicodeError, not only UnicodeDecodeError: some text codecs (punycode, undefined)
+        # raise the base class, without a position.
+        where = f" at byte {exc.start}" if isinstance(exc, UnicodeDecodeError) else ""
         st.problem(name, k.BAD_MANIFEST if "manifest" in name else k.BAD_BAG_INFO,
-                   f"not valid {st.decl.encoding} at byte {exc.start} (bagit.txt declares that encoding)")
+                   f"not valid {st.decl.encoding}{where} (bagit.txt declares that encoding)")
         return None
 
 
@@ -185,7 +205,7 @@ def _check_bag_info(st: _State) -> list[tuple[str, str]]:
             continue
         fields.append((line.label, line.value))
         if not line.strict:
-            msg = (f"line {line.lineno}: label {line.label!r} must be followed by ':' and one space, "
+            msg = (f"line {line.lineno}: label {quoted(line.label)} must be followed by ':' and one space, "
                    "with no whitespace around the label")
             # RFC 8493 is explicit; older drafts were not, and real old bags do this.
             (st.problem if st.strict else st.warn)(name, k.BAD_BAG_INFO if st.strict else k.LENIENT_FORMAT, msg)
@@ -200,7 +220,7 @@ def _read_manifests(st: _State) -> list[_Manifest]:
             continue
         tag, alg = bool(m.group(1)), m.group(2).lower()
         if alg not in SUPPORTED_ALGORITHMS:
-            st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {alg!r}; cannot verify these files "
+            st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {quoted(alg)}; cannot verify these files "
                                              f"(supported: {', '.join(SUPPORTED_ALGORITHMS)})")
             continue
         data = _read_tag(st.root, st.inv, name)
@@ -283,7 +303,7 @@ def _check_fetch(st: _State) -> list[str]:
             continue
         parts = line.split(None, 2)
         if len(parts) != 3 or not (parts[1] == "-" or parts[1].isdigit()):
-            st.problem("fetch.txt", k.BAD_MANIFEST_LINE, f"line {lineno}: not 'URL LENGTH PATH': {line[:120]!r}")
+            st.problem("fetch.txt", k.BAD_MANIFEST_LINE, f"line {lineno}: not 'URL LENGTH PATH': {quoted(line)}")
             continue
         target = decode_path(parts[2])
         reason = unsafe_reason(target)
@@ -340,13 +360,20 @@ def _check_oxum(st: _State, bag_info: list[tuple[str, str]]) -> None:
         st.problem(name, k.BAD_BAG_INFO, "Payload-Oxum appears more than once")
     m = _OXUM.match(oxums[0])
     if m is None:
-        st.problem(name, k.BAD_BAG_INFO, f"Payload-Oxum {oxums[0]!r} is not '<bytes>.<files>'")
+        st.problem(name, k.BAD_BAG_INFO, f"Payload-Oxum {quoted(oxums[0])} is not '<bytes>.<files>'")
         return
     payload = st.inv.payload()
     size, count = sum(st.inv.files[p] for p in payload), len(payload)
-    if (int(m.group(1)), int(m.group(2))) != (size, count):
-        st.problem(name, k.OXUM_MISMATCH, f"Payload-Oxum says {m.group(1)} bytes in {m.group(2)} files; "
-                                          f"the payload has {size} bytes in {count} files")
+    # Compared as digit strings: int() refuses numbers of over 4,300 digits, and a count that
+    # long can never match anyway.
+    said_size, said_count = (g.lstrip("0") or "0" for g in m.groups())
+    if (said_size, said_count) != (str(size), str(count)):
+        st.problem(name, k.OXUM_MISMATCH, f"Payload-Oxum says {_shorten(said_size)} bytes in {_shorten(said_count)} "
+                                          f"files; the payload has {size} bytes in {count} files")
+
+
+def _shorten(digits: str) -> str:
+    return digits if len(digits) <= 40 else f"{digits[:20]}…({len(digits):,} digits)"
 
 
 def _check_system_files(st: _State) -> None:
@@ -357,72 +384,77 @@ def _check_system_files(st: _State) -> None:
 
 def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
                   progress: Callable[[int], None] | None) -> tuple[int, int]:
-    """Hash each listed, present file once with all its algorithms, ``processes`` files at a time."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for man in manifests:
-        for path in man.entries:
-            if path in st.inv.files:
-                wanted[path].add(man.algorithm)
+    """Hash each listed, present file once with all its algorithms, on ``processes`` threads."""
+    # One shared tuple per distinct set of algorithms (nearly always one for the whole bag),
+    # not a set and a list per file: a million-file bag notices.
+    shared: dict[frozenset[str], tuple[str, ...]] = {}
+    algs: dict[str, tuple[str, ...]] = {}
+    files = st.inv.files
+    for rel in {path for man in manifests for path in man.entries if path in files}:
+        want = frozenset(m.algorithm for m in manifests if rel in m.entries)
+        algs[rel] = shared.setdefault(want, tuple(sorted(want)))
     # Largest first: the pool should not end on one big file while the other workers sit idle.
-    order = sorted(wanted, key=lambda p: -st.inv.files[p])
-    root = str(st.root)
-    algs = {rel: sorted(a) for rel, a in wanted.items()}
-
-    def work(rel: str) -> FileDigests:
-        return _hash_beneath(root, rel, algs[rel], progress)
+    order = sorted(algs, key=lambda p: -files[p])
 
     # Compare as results arrive rather than keeping them: memory stays flat as bags grow.
     total = 0
     found_problems: list[Problem] = []
-    for rel, fd in zip(order, ordered_map(work, order, processes)):
-        if fd.error is not None:
-            found_problems.append(Problem(rel, k.UNREADABLE, f"cannot read: {fd.error}"))
-            continue
-        total += fd.size
-        for man in manifests:
-            expected = man.entries.get(rel)
-            if expected is None:
+    with Beneath(st.root) as beneath:
+        def work(batch: list[str]) -> list[FileDigests]:
+            return [_hash_beneath(beneath, rel, algs[rel], progress) for rel in batch]
+
+        for fd in (d for batch in ordered_map(work, _batches(order, files), processes) for d in batch):
+            rel = str(fd.path)
+            if fd.error is not None:
+                found_problems.append(Problem(rel, k.UNREADABLE, f"cannot read: {fd.error}"))
                 continue
-            found = fd.digests[man.algorithm]
-            if found != expected:
-                kind = k.TAG_FILE_CHANGED if man.tag else k.CHECKSUM_MISMATCH
-                found_problems.append(DigestProblem(
-                    rel, kind, f"{man.algorithm} expected {expected} found {found} ({man.name})",
-                    algorithm=man.algorithm, expected=expected, found=found))
+            total += fd.size
+            for man in manifests:
+                expected = man.entries.get(rel)
+                if expected is None:
+                    continue
+                found = fd.digests[man.algorithm]
+                if found != expected:
+                    kind = k.TAG_FILE_CHANGED if man.tag else k.CHECKSUM_MISMATCH
+                    found_problems.append(DigestProblem(
+                        rel, kind, f"{man.algorithm} expected {expected} found {found} ({man.name})",
+                        algorithm=man.algorithm, expected=expected, found=found))
     # Hashing order is by size; report in a stable order instead.
     found_problems.sort(key=lambda p: (p.path, getattr(p, "algorithm", "")))
     st.problems.extend(found_problems)
     return len(order), total
 
 
-def _hash_beneath(root: str, rel: str, algorithms: list[str],
+_BATCH_BYTES = 4 << 20  # small files go to the threads in batches of about this many bytes...
+_BATCH_FILES = 256  # ...or this many files: one task per 16 KiB file cost more than its hashing
+
+
+def _batches(order: list[str], sizes: dict[str, int]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for rel in order:
+        batch.append(rel)
+        size += sizes[rel]
+        if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _hash_beneath(beneath: Beneath, rel: str, algorithms: Sequence[str],
                   progress: Callable[[int], None] | None) -> FileDigests:
-    """``hash_file`` for ``root/rel``, opened one component at a time with O_NOFOLLOW on each.
+    """Digest ``root/rel``, opened through ``beneath`` (no link followed on its path).
 
     The walk saw no links, but a folder swapped for a symlink after it (by someone changing the
-    bag during validation) would otherwise be followed out of the bag: O_NOFOLLOW on the last
-    component alone does not stop that.
+    bag during validation) would otherwise be followed out of the bag.
     """
-    parts = rel.split("/")
-    nofollow = getattr(os, "O_NOFOLLOW", 0)
-    if not nofollow or not hasattr(os, "O_DIRECTORY"):
-        return hash_file(os.path.join(root, rel), algorithms, progress)
-    fd = -1
     try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-        for part in parts[:-1]:
-            fd, parent = os.open(part, os.O_RDONLY | os.O_DIRECTORY | nofollow, dir_fd=fd), fd
-            os.close(parent)
-        fd, parent = os.open(parts[-1], os.O_RDONLY | nofollow, dir_fd=fd), fd
-        os.close(parent)
-        with os.fdopen(fd, "rb", buffering=0) as stream:
-            fd = -1
+        with beneath.open_file(rel) as stream:
             size, digests = _feed(stream, algorithms, progress)
     except OSError as exc:
-        if fd >= 0:
-            os.close(fd)
         reason = exc.strerror or str(exc)
-        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+        if is_link_error(exc):
             reason += " (a link appeared on its path after the bag was listed; not followed)"
         return FileDigests(rel, 0, {}, error=reason)
     return FileDigests(rel, size, digests)
@@ -437,14 +469,14 @@ def _check_profile(st: _State, given: dict[str, Any] | None, bag_info: list[tupl
             profile = load_profile(PROFILE_PATH)
         else:
             st.warn("bag-info.txt", k.PROFILE_NOT_CHECKED,
-                    f"names profile {named[0]!r}, which is not known locally; pass --profile FILE to "
+                    f"names profile {quoted(named[0])}, which is not known locally; pass --profile FILE to "
                     "check it (profiles are never downloaded)")
     if profile is None:
         return None
     ident = profile_identifier(profile)
     if given is not None and named and ident and named[0] != ident:
         st.problem("bag-info.txt", k.PROFILE_VIOLATION,
-                   f"BagIt-Profile-Identifier is {named[0]!r}, but the given profile is {ident!r}")
+                   f"BagIt-Profile-Identifier is {quoted(named[0])}, but the given profile is {quoted(ident)}")
     tag_files = [p for p in st.inv.files if not p.startswith("data/")
                  and not _MANIFEST.match(p)]
     st.problems.extend(check_profile(

@@ -15,7 +15,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -110,8 +110,13 @@ def test_list_never_crashes_or_emits_raw_controls(tmp_path: Path, force_terminal
         monkeypatch.setenv("FORCE_COLOR", "1")
     else:
         monkeypatch.delenv("FORCE_COLOR", raising=False)
-    warc = _warc(tmp_path / f"arb-{force_terminal}.warc.gz",
-                 [(f"http://127.0.0.1/{t}", f"text/{t}", "") for t in texts])
+    try:
+        warc = _warc(tmp_path / f"arb-{force_terminal}.warc.gz",
+                     [(f"http://127.0.0.1/{t}", f"text/{t}", "") for t in texts])
+    except UnicodeEncodeError:
+        # warcio 1.8.1 cannot write a header with non-ASCII text before a `*=` (its RFC 5987
+        # percent-encoder raises): no WARC to list, so no case for this test.
+        reject()
     code, out, err = _run(["list", str(warc)])
     assert code in (0, 1), err  # 1 only with a reported read error, never a crash
     _check_listing(warc, out)

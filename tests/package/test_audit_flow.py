@@ -53,7 +53,11 @@ def test_audit_fixity_flow(prefect_harness: None, tmp_path: Path, two_bags: Path
     log = tmp_path / "logs" / "audit.jsonl"
     log.parent.mkdir()
     log.write_text('{"earlier": "line kept"}\n')
-    result = audit_fixity(root=str(two_bags), audit_log=str(log))
+    # A failed bag fails the run (issue 16: Prefect automations act on the state); the state's
+    # data is the summary the flow used to return.
+    state = audit_fixity(root=str(two_bags), audit_log=str(log), return_state=True)
+    assert state.is_failed() and "1 of 2 bag(s) failed" in state.message
+    result = state.result(raise_on_failure=False)
     assert result["bags"] == 2 and result["failed"] == [str(two_bags / "tampered")]
     lines = log.read_text().splitlines()
     assert lines[0] == '{"earlier": "line kept"}'  # appended, never rewritten
@@ -68,3 +72,28 @@ def test_audit_fixity_flow(prefect_harness: None, tmp_path: Path, two_bags: Path
     assert good["eventOutcomeInformation"]["eventOutcome"] == "success"
     assert bad["eventOutcomeInformation"]["eventOutcome"] == "failure"
     assert "checksum-mismatch" in bad["eventDetailInformation"]["eventDetail"]
+
+
+@pytest.mark.prefect
+def test_audit_flow_gives_hostile_bags_a_verdict_and_checks_the_next(prefect_harness: None, tmp_path: Path,
+                                                                     inputs: dict[str, list[Path]], info) -> None:  # noqa: ANN001
+    """Issue 10 item 3: a two-line edit to a bag used to crash the audit before the bags after it."""
+    from flows.audit import audit_fixity
+
+    root = tmp_path / "store"
+    for name in ("a-rot13", "b-oxum", "c-good"):
+        build_bag(root / name, warcs=inputs["warcs"], metadata=inputs["metadata"], info=info)
+    decl = root / "a-rot13" / "bagit.txt"
+    decl.write_text(decl.read_text().replace("UTF-8", "rot13"))
+    bag_info = root / "b-oxum" / "bag-info.txt"
+    lines = [f"Payload-Oxum: {'9' * 5000}.5" if line.startswith("Payload-Oxum") else line
+             for line in bag_info.read_text().splitlines()]
+    bag_info.write_text("\n".join(lines) + "\n")
+    log = tmp_path / "audit.jsonl"
+    state = audit_fixity(root=str(root), audit_log=str(log), return_state=True)
+    result = state.result(raise_on_failure=False)
+    assert state.is_failed() and result["bags"] == 3 and result["failed"] == [str(root / "a-rot13"), str(root / "b-oxum")]
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    details = [e["eventDetailInformation"]["eventDetail"] for e in events]
+    assert "not a text encoding" in details[0] and "Payload-Oxum says" in details[1]
+    assert events[2]["eventOutcomeInformation"]["eventOutcome"] == "success"
