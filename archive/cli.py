@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "schedule",
     "run",
     "replay", "index", "list", "show", "wacz",
+    "server",
 )
 
 
