@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "schedule",
     "run",
     "replay", "index", "list", "show", "wacz",
+    "server",
 )
 
 

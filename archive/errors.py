@@ -128,3 +128,10 @@ class DiskFullError(ArchiveError):
                          hint="free space on that file system (or raise the quota), then run the command again")
         self.path = path
         self.kept = kept
+
+
+# --- orchestration ---------------------------------------------------------------------------
+
+
+class OrchestratorError(ArchiveError):
+    """The Prefect server that runs the flows could not be started, found or reached."""

@@ -7,7 +7,10 @@ never overrides what the user has set in the environment.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+from archive.orchestrator import check_api, ensure_server
 
 
 def prepare_prefect(state_dir: Path | None = None, *, verbose: bool = False) -> Path:
@@ -24,3 +27,24 @@ def prepare_prefect(state_dir: Path | None = None, *, verbose: bool = False) -> 
         os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_SERVER_LEVEL", "CRITICAL")
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     return home
+
+
+def _announce(line: str) -> None:
+    print(f"archive: {line}", file=sys.stderr, flush=True)
+
+
+def prefect_api(state_dir: Path | None = None, *, verbose: bool = False) -> str:
+    """The API URL flows run against, set in PREFECT_API_URL for Prefect and child processes.
+
+    A server named by PREFECT_API_URL is used as it is (and must answer). Otherwise the project's
+    own server for this PREFECT_HOME is found, or started once (one line on stderr) and left
+    running for the next command; see archive/orchestrator. Never Prefect's ephemeral server,
+    which would cost every command its start-up and lose its runs."""
+    home = prepare_prefect(state_dir, verbose=verbose)
+    given = os.environ.get("PREFECT_API_URL")
+    if given:
+        check_api(given)
+        return given
+    url = ensure_server(home, announce=_announce).url
+    os.environ["PREFECT_API_URL"] = url
+    return url

@@ -62,6 +62,16 @@ def deployments(config: Config) -> list[Any]:
     return found
 
 
+def poll_seconds(config: Config) -> float:
+    """How often the runner asks the server for due runs: Prefect's 10 s would make a 5 s
+    interval fire up to 10 s late, so poll at half the shortest interval (1 to 10 s)."""
+    schedules = [s.schedule for s in config.sources if s.schedule is not None]
+    if config.audit is not None and config.audit.schedule is not None:
+        schedules.append(config.audit.schedule)
+    intervals = [float(s.interval) for s in schedules if s.interval is not None]
+    return min(10.0, max(1.0, min(intervals, default=20.0) / 2))
+
+
 def serve_config(config: Config) -> None:
     """Register the deployments and run them on schedule until interrupted (Prefect's serve)."""
-    serve(*deployments(config), print_starting_message=True)
+    serve(*deployments(config), print_starting_message=True, query_seconds=poll_seconds(config))

@@ -1,11 +1,14 @@
 """Fixtures shared by every test folder: third-party test data, the demo site, the fault server,
-one Prefect test harness per session, and a guard that fails any test contacting a host outside
+one Prefect server per session, and a guard that fails any test contacting a host outside
 127.0.0.0/8."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,34 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TESTDATA = REPO.parent / "shared" / "testdata"
+
+# The whole session, and every `archive` process it starts, keeps Prefect state in a PREFECT_HOME
+# of its own (never the checkout's .prefect, never a server the developer runs): set before any
+# test imports Prefect, which reads its settings once, at import. The one server the session
+# needs is started there on first use and stopped in pytest_sessionfinish.
+SESSION_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="archive-tests-prefect-"))
+os.environ["PREFECT_HOME"] = str(SESSION_PREFECT_HOME)
+os.environ.pop("PREFECT_API_URL", None)
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ.setdefault("PREFECT_SERVER_UI_ENABLED", "false")  # nobody looks at it; it only costs start-up
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import sys
+
+    from archive.orchestrator import stop_server
+
+    if "prefect" in sys.modules:
+        # Prefect sends logs and events from background workers at exit; send them while the
+        # server still answers, or each one ends in an "Error logging to API" on stderr.
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=30)
+        EventsWorker.drain_all(timeout=30)
+    stop_server(SESSION_PREFECT_HOME)
+    shutil.rmtree(SESSION_PREFECT_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +116,21 @@ def fault_server() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One temporary Prefect API and database for the whole session (its set-up costs ~20 s)."""
-    import os
+def prefect_server() -> Iterator[str]:
+    """The session's Prefect server (the same one `archive` commands start and reuse, in the
+    session's PREFECT_HOME), its API URL set for this process and for child processes."""
+    from archive.orchestrator import ensure_server
 
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from prefect.testing.utilities import prefect_test_harness
+    url = ensure_server(SESSION_PREFECT_HOME).url
+    os.environ["PREFECT_API_URL"] = url
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_server: str) -> Iterator[None]:
+    """Flows run by the tests go to the session's server (name kept from Prefect's test harness,
+    which started a second server of its own)."""
+    yield

@@ -20,7 +20,7 @@ from archive.capture.urls import check_seed
 from archive.capture.settings import CaptureSettings
 from archive.config import load_config
 from archive.errors import UsageError
-from archive.runtime import prepare_prefect
+from archive.runtime import prefect_api
 
 NAME = "capture"
 HELP = "capture article URLs with their images and requisites into WARC files"
@@ -81,9 +81,10 @@ def run_capture_flow(
     urls: Sequence[str], out: Path, settings: dict[str, Any], *, bag: dict[str, Any] | None = None,
     package: bool = True, verbose: bool = False, quiet: bool = False,
 ) -> dict[str, Any]:
-    """Run the flow in Prefect's embedded mode (or against PREFECT_API_URL when set)."""
-    prepare_prefect(verbose=verbose)
+    """Run the flow against the project's Prefect server (or PREFECT_API_URL when set)."""
+    api = prefect_api(verbose=verbose)
     flows = importlib.import_module("flows.capture")
+    runtime = importlib.import_module("flows.runtime")
     console = Console(stderr=True)
     show = not quiet and console.is_terminal
     progress = Progress(
@@ -104,7 +105,8 @@ def run_capture_flow(
     token_a = flows.on_article_done.set(article)
     token_r = flows.on_resource_fetched.set(resource)
     try:
-        with progress, (contextlib.nullcontext() if verbose else _run_errors_left_to_the_cli()):
+        with runtime.using_api(api), progress, (
+                contextlib.nullcontext() if verbose else _run_errors_left_to_the_cli()):
             return asyncio.run(
                 flows.capture_articles(urls=list(urls), out_dir=str(out), settings=settings, bag=bag, package=package)
             )

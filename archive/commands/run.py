@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from archive.config import load_config
-from archive.runtime import prepare_prefect
+from archive.runtime import prefect_api
 
 NAME = "run"
 HELP = "capture the configured sources now, in parallel (threads, or a Dask cluster with --dask)"
@@ -26,10 +26,11 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     for name in args.sources:
         config.source(name)  # a clear error for an unknown name, before Prefect starts
-    prepare_prefect(verbose=args.verbose)
+    api = prefect_api(verbose=args.verbose)
     module = importlib.import_module("flows.sources")
     flow = module.with_dask(args.dask) if args.dask else module.capture_sources
-    results = flow(config_path=str(args.config.resolve()), sources=args.sources or None)
+    with importlib.import_module("flows.runtime").using_api(api):
+        results = flow(config_path=str(args.config.resolve()), sources=args.sources or None)
     ok = True
     for r in results:
         verdict = "nothing new" if r["bag"] is None and r["unchanged"] else ("valid" if r["valid"] else "INVALID")

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from archive.config import Config, Schedule, load_config
 from archive.errors import UsageError
-from archive.runtime import prepare_prefect
+from archive.runtime import prefect_api
 
 NAME = "schedule"
 HELP = "run the configured captures and fixity audit on their cron schedules (Prefect serve)"
@@ -52,8 +52,10 @@ def run(args: argparse.Namespace) -> int:
     scheduled = [s for s in config.sources if s.schedule] + ([config.audit] if config.audit and config.audit.schedule else [])
     if not scheduled:
         raise UsageError(f"{args.config}: nothing has a schedule", hint="add `schedule: {cron: ..., timezone: ...}` to a source")
-    prepare_prefect(verbose=args.verbose)
+    api = prefect_api(verbose=args.verbose)
     flows = importlib.import_module("flows.schedule")
-    print(f"serving {len(scheduled)} schedule(s) from {args.config}; Ctrl-C stops", file=sys.stderr)
-    flows.serve_config(config)
+    print(f"serving {len(scheduled)} schedule(s) from {args.config} with the Prefect server at {api}; "
+          "Ctrl-C stops", file=sys.stderr)
+    with importlib.import_module("flows.runtime").using_api(api):
+        flows.serve_config(config)
     return 0

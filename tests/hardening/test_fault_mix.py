@@ -1,7 +1,7 @@
 """Fifty articles through a mix of faults on two misbehaving servers (127.0.0.1 only).
 
 The faults issue 7 adds to tests/helpers/faultserver.py, through its ``routes`` parameter: a slow
-drip (one byte every 0.2 s), Content-Length too long and too short, gzip and brotli bombs (over
+drip (one byte every tenth of the read timeout), Content-Length too long and too short, gzip and brotli bombs (over
 1 GiB decoded; the brotli one in its own test, see its xfail reason), redirect chains and loops that cross two ports, a garbage status line and a
 200 KB header. Every failure must be recorded (in the article's failures, a WARC-Truncated record
 or, for a page that failed transiently, the FetchError the caller records), every good article
@@ -33,11 +33,16 @@ from archive.validate import validate_bag
 from tests.helpers.faultserver import FaultServer
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
+# Every deadline here derives from these settings (a busy machine needs margins, not luck): the
+# drip's gap is a tenth of the read timeout, and the bombs are built before any server answers,
+# never while a client's read timeout runs (built lazily, a gzip bomb took longer than the read
+# timeout on a loaded machine and was recorded as a timeout instead of a bomb).
 SETTINGS = CaptureSettings(
-    connect_timeout=1.0, read_timeout=1.0, body_timeout=2.0, max_body_bytes=2_000_000, retries=1,
+    connect_timeout=2.0, read_timeout=2.0, body_timeout=3.0, max_body_bytes=2_000_000, retries=1,
     backoff_base=0.05, backoff_max=0.2, per_host_delay=0.0, per_host_concurrency=4, retry_after_max=2,
 )
 BOMB_BYTES = 1100 * 1024 * 1024  # what the bombs claim to decode to: more than 1 GiB
+DRIP_GAP = SETTINGS.read_timeout / 10
 
 
 def send(conn: socket.socket, status: str, headers: list[tuple[str, str]], body: bytes = b"") -> None:
@@ -73,11 +78,11 @@ def brotli_bomb() -> bytes | None:
 
 
 def drip(conn: socket.socket, server: FaultServer, path: str) -> None:
-    """Promises 1000 bytes, sends one every 0.2 s: each read succeeds, the body never ends in time."""
+    """Promises 1000 bytes, sends one every DRIP_GAP: each read succeeds, the body never ends in time."""
     send(conn, "200 OK", [("Content-Type", "image/png"), ("Content-Length", "1000"), ("Connection", "close")])
     try:
         for _ in range(1000):
-            if server.stopping.wait(0.2):
+            if server.stopping.wait(DRIP_GAP):
                 return
             conn.sendall(b"d")
     except OSError:
@@ -89,7 +94,7 @@ def drip_page(conn: socket.socket, server: FaultServer, path: str) -> None:
          b"<html><head><title>Drip</title>")
     try:
         for _ in range(5000):
-            if server.stopping.wait(0.2):
+            if server.stopping.wait(DRIP_GAP):
                 return
             conn.sendall(b" ")
     except OSError:
@@ -234,6 +239,7 @@ def test_fifty_articles_through_a_fault_mix(tmp_path: Path) -> None:
         }
         return r
 
+    gzip_bomb()  # built now, before any client waits for it
     a = FaultServer(routes=routes("a"))  # type: ignore[arg-type]
     b = FaultServer(routes=routes("b"))  # type: ignore[arg-type]
     ports.update(a=a.port, b=b.port)
@@ -309,7 +315,7 @@ def test_fifty_articles_through_a_fault_mix(tmp_path: Path) -> None:
     "module (a project dependency) is installed: it sets Decompressor.unused_data, which that "
     "module does not allow. The record itself is whole; see the README, 'What it survives'"))
 def test_brotli_bomb_is_recorded_and_the_warc_passes_warcio_check(tmp_path: Path) -> None:
-    if brotli_bomb() is None:
+    if brotli_bomb() is None:  # also builds it before the server answers
         pytest.skip("brotli is not installed")
     server = FaultServer(routes={"/br-page": good(page(0, ["/bomb-br.css"]), "text/html"),  # type: ignore[dict-item]
                                  "/bomb-br.css": bomb("text/css", "br")})  # type: ignore[dict-item]

@@ -1,0 +1,87 @@
+"""`archive schedule --config FILE` as the README shows it, with the embedded defaults and nothing
+started by hand: the command starts the project's Prefect server (which runs the scheduler
+services the ephemeral server lacks), and a 5 s interval source fires again and again, each run
+leaving its bag or its "nothing new" report. How soon it fires is measured by
+bench/bench_orchestration.py, not asserted here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from archive.demo.server import DemoServer
+from archive.orchestrator import stop_server
+from archive.orchestrator.state import read_state
+from archive.validate import validate_bag
+
+ARCHIVE = str(Path(sys.executable).with_name("archive"))
+RUNS = 3
+HANG = 900.0  # only a hang reaches it
+
+
+def _reports(out: Path) -> list[dict[str, object]]:
+    found = []
+    for path in sorted(out.glob("capture-*.report.json")) if out.is_dir() else []:
+        found.append(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(1800)
+def test_schedule_with_embedded_defaults_fires_every_interval(tmp_path: Path, demo_server: DemoServer) -> None:
+    home, out = (tmp_path / "prefect-home").resolve(), tmp_path / "captures"
+    config = tmp_path / "archive.yaml"
+    config.write_text(f"output: {out}\nsources:\n  - name: every-five-seconds\n"
+                      f"    urls: ['{demo_server.article_urls()[0]}']\n    schedule: {{interval: 5}}\n")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(home), ARCHIVE_SERVER_START_TIMEOUT="600")
+    log = tmp_path / "schedule.log"
+    with log.open("wb") as sink:
+        serving = subprocess.Popen([ARCHIVE, "schedule", "--config", str(config)], cwd=tmp_path, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        deadline = time.monotonic() + HANG
+        while len(_reports(out)) < RUNS:
+            assert serving.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, f"{len(_reports(out))} run(s) only:\n{log.read_text()[-3000:]}"
+            time.sleep(0.5)
+    finally:
+        os.killpg(serving.pid, signal.SIGTERM)
+        try:
+            serving.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serving.pid, signal.SIGKILL)
+            serving.wait()
+
+    state = read_state(home)
+    assert state is not None, "the command started the project's server"
+    with httpx.Client(trust_env=False, timeout=30) as http:
+        runs = http.post(f"{state.url}/flow_runs/filter", json={}).json()
+    stop_server(home)
+
+    reports = _reports(out)
+    bags = [r for r in reports if r.get("bag")]
+    assert bags, "the first run captures the article into a bag"
+    for report in reports:
+        if report.get("bag"):
+            assert report["bag"]["valid"] and validate_bag(Path(report["bag"]["path"])).valid  # type: ignore[index]
+        else:
+            assert report["unchanged"] == 1 and report["pages_captured"] == 1, report  # "nothing new"
+    # The deployment's runs (each also has its capture-articles subflow run, with no deployment).
+    done = [r for r in runs if r["deployment_id"] and r["state"]["type"] == "COMPLETED"]
+    assert len(done) >= RUNS
+    # Fired by the schedule: runs were due every 5 s (scheduled times, not this machine's speed).
+    due = sorted(datetime.fromisoformat(r["expected_start_time"]) for r in done)
+    gaps = {(b - a).total_seconds() % 5 for a, b in zip(due, due[1:])}
+    assert gaps == {0.0}, due
+    assert all(r["auto_scheduled"] for r in done)
