@@ -316,3 +316,14 @@ def test_any_exception_from_one_url_is_that_urls_failure(tmp_path: Path, server:
         with open(path, "rb") as fh:
             metadata += sum(1 for r in ArchiveIterator(fh) if r.rec_type == "metadata")
     assert metadata == 3, "every article, the failed one included, has its metadata record"
+
+
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f000001"])
+def test_other_spellings_of_loopback_are_checked_after_resolution(server: FaultServer, host: str) -> None:
+    """Not IP literals to Python, yet the system resolver turns them into 127.0.0.1 (numerically,
+    without asking DNS): only a check of the resolved address catches them."""
+    from archive.capture.targets import system_resolver
+
+    error = _fetch_under(TargetPolicy(), f"http://{host}:{server.port}/ok.png", resolver=system_resolver)
+    assert isinstance(error, FetchError) and f"{host} (127.0.0.1) is a loopback address" in error.reason, error
+    assert server.count("/ok.png") == 0
