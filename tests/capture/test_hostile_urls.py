@@ -9,6 +9,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
@@ -17,6 +18,7 @@ from archive.capture.robots import RobotsPolicy
 from archive.capture.session import ArticleResult, CaptureSession
 from archive.capture.settings import CaptureSettings
 from archive.capture.targets import AddressKind, TargetPolicy, classify, parse_ip, policy_scope
+from archive.capture.transport import GuardedTransport
 from archive.errors import FetchError
 from tests.helpers.faultserver import FaultServer, _ok, _status
 
@@ -278,3 +280,50 @@ def test_malformed_seed_is_a_scope_error() -> None:
     for bad in ("http://[::1/x", "https://[not-v6]/", "mailto:x@y.z"):
         with pytest.raises(ScopeError):
             check_seed(bad)
+
+
+class _BoomTransport(httpx.AsyncBaseTransport):
+    """The real transport, except that any URL with /boom raises a bug-like error: stands in for
+    the next unforeseen exception from a library."""
+
+    def __init__(self) -> None:
+        self._real = GuardedTransport(TargetPolicy.from_flags(private=False, loopback=True))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "/boom" in request.url.path:
+            raise RuntimeError("boom")
+        return await self._real.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._real.aclose()
+
+
+def test_any_exception_from_one_url_is_that_urls_failure(tmp_path: Path, server: FaultServer) -> None:
+    server.routes["/with-boom"] = _ok(b'<html><body><img src="/boom.png"><img src="/ok.png"></body></html>')
+
+    async def go() -> list[ArticleResult]:
+        async with CaptureSession(tmp_path, QUICK, transport=_BoomTransport()) as session:
+            return list(await asyncio.gather(*(session.capture_article(server.url(p))
+                                               for p in ("/with-boom", "/boom", "/good"))))
+
+    page, boom, good = asyncio.run(go())
+    assert page.ok and page.requisites == 2 and page.requisites_ok == 1
+    assert reasons(page)[server.url("/boom.png")] == "unexpected error: RuntimeError: boom"
+    assert not boom.ok and reasons(boom)[server.url("/boom")] == "unexpected error: RuntimeError: boom"
+    assert good.ok and not good.failures
+    metadata = 0
+    for path in tmp_path.glob("*.warc.gz"):
+        with open(path, "rb") as fh:
+            metadata += sum(1 for r in ArchiveIterator(fh) if r.rec_type == "metadata")
+    assert metadata == 3, "every article, the failed one included, has its metadata record"
+
+
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f000001"])
+def test_other_spellings_of_loopback_are_checked_after_resolution(server: FaultServer, host: str) -> None:
+    """Not IP literals to Python, yet the system resolver turns them into 127.0.0.1 (numerically,
+    without asking DNS): only a check of the resolved address catches them."""
+    from archive.capture.targets import system_resolver
+
+    error = _fetch_under(TargetPolicy(), f"http://{host}:{server.port}/ok.png", resolver=system_resolver)
+    assert isinstance(error, FetchError) and f"{host} (127.0.0.1) is a loopback address" in error.reason, error
+    assert server.count("/ok.png") == 0

@@ -243,6 +243,10 @@ def test_fifty_articles_through_a_fault_mix(tmp_path: Path) -> None:
     a = FaultServer(routes=routes("a"))  # type: ignore[arg-type]
     b = FaultServer(routes=routes("b"))  # type: ignore[arg-type]
     ports.update(a=a.port, b=b.port)
+    # Build the bombs before the clock starts: computed lazily, five server threads at once
+    # compressing 64 MiB each took over the 1 s read timeout on a busy machine.
+    gzip_bomb()
+    brotli_bomb()
     try:
         todo = plan(a, b)
         for url, page_reason, reqs in todo:
