@@ -5,6 +5,7 @@ repository audit's memory as the number of bags grows.
     .venv/bin/python bench/bench_fixity_scale.py --files 1000000 --full    # + full validation memory
     .venv/bin/python bench/bench_fixity_scale.py --files 100000 --full --bagit   # + bagit-python
     .venv/bin/python bench/bench_fixity_scale.py --bags 1000,10000         # audit memory vs bag count
+    .venv/bin/python bench/bench_fixity_scale.py --throughput 100,40       # audit vs the hashing limit
 
 Every figure comes from a child process: wall time, and peak RSS from GNU time (``%M``). Nothing
 is asserted; ratios and figures are printed. Not part of the test suite.
@@ -25,6 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 from archive.package.manifest import format_manifest  # noqa: E402
 
@@ -125,12 +127,60 @@ def bench_bags(root: Path, counts: list[int]) -> None:
         shutil.rmtree(store)
 
 
+REFERENCE = r"""
+import hashlib, os, sys
+from concurrent.futures import ThreadPoolExecutor
+paths = [os.path.join(d, f) for d, _, fs in os.walk(sys.argv[1]) for f in fs]
+def one(p):
+    a, b = hashlib.sha256(), hashlib.sha512()
+    with open(p, "rb", buffering=0) as f:
+        while block := f.read(1 << 20):
+            a.update(block); b.update(block)
+with ThreadPoolExecutor(2) as pool:
+    print(len(list(pool.map(one, paths))))
+"""
+
+
+def bench_throughput(root: Path, bags: int, mib: int, runs: int = 3) -> None:
+    """An audit of ``bags`` bags of one ``mib`` MiB file each vs a one-pass, two-thread hash of
+    the same files (this machine's practical limit)."""
+    from bench_validate import _write_random_ish  # the same incompressible-looking bytes
+
+    from archive.package import BagInfo, build_bag
+
+    store = root / "throughput"
+    src = root / "tp-src"
+    src.mkdir()
+    t0 = time.perf_counter()
+    for i in range(bags):
+        warc = src / f"w{i:05d}.warc.gz"
+        _write_random_ish(warc, mib << 20, i)
+        build_bag(store / f"bag-{i:05d}", warcs=[warc], metadata=[], info=BagInfo("bench", f"b{i}", "throughput"))
+        warc.unlink()
+    print(f"\n## audit throughput: {bags} bags x {mib} MiB = {bags * mib / 1024:.1f} GiB "
+          f"(built in {time.perf_counter() - t0:.0f} s)")
+    timed([PY, "-c", REFERENCE, str(store)])  # warm the page cache once for both
+    ref_t, audit_t = [], []
+    for run in range(runs):
+        ref_t.append(timed([PY, "-c", REFERENCE, str(store)])[0])
+        log = root / f"tp-{run}.jsonl"
+        secs, peak, rc, _ = timed([ARCHIVE, "audit", str(store), "--log", str(log), "--quiet", "--json",
+                                   "--processes", "2"])
+        audit_t.append(secs)
+    ref, aud = sorted(ref_t)[runs // 2], sorted(audit_t)[runs // 2]
+    print(f"  one-pass reference (2 threads)      {ref:6.2f} s   runs {' '.join(f'{t:.2f}' for t in ref_t)}")
+    print(f"  archive audit --processes 2         {aud:6.2f} s   runs {' '.join(f'{t:.2f}' for t in audit_t)}"
+          f"   share of the limit {ref / aud:.2f}")
+    shutil.rmtree(store)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, help="files in the many-files bag (e.g. 100000)")
     ap.add_argument("--full", action="store_true", help="also a full validation of it (time, memory)")
     ap.add_argument("--bagit", action="store_true", help="and bagit-python's full validation of it")
     ap.add_argument("--bags", help="comma-separated bag counts for the audit benchmark (e.g. 1000,10000)")
+    ap.add_argument("--throughput", metavar="BAGS,MIB", help="audit throughput vs the hashing limit, e.g. 100,40")
     ap.add_argument("--dir", type=Path, help="where to build (default: a temp folder)")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-fixity-", dir=args.dir))
@@ -140,6 +190,9 @@ def main() -> int:
             bench_files(root, args.files, args.full, args.bagit)
         if args.bags:
             bench_bags(root, [int(c) for c in args.bags.split(",")])
+        if args.throughput:
+            count, mib = (int(x) for x in args.throughput.split(","))
+            bench_throughput(root, count, mib)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -225,20 +225,22 @@ def _read_manifests(st: _State) -> list[_Manifest]:
             st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {quoted(alg)}; cannot verify these files "
                                              f"(supported: {', '.join(SUPPORTED_ALGORITHMS)})")
             continue
+        man = _Manifest(name, alg, tag)
+        raw_seen: dict[str, str] = {}  # only paths whose manifest spelling differs from the key
+        digest_len = len(_empty_digest(alg))
+        if _stream_common_lines(st, man, digest_len, raw_seen):
+            manifests.append(man)
+            continue
         data = _read_tag(st.root, st.inv, name)
         text = _decode(st, name, data or b"")
         del data  # the bytes and their text would otherwise both be held while the lines are read
         if text is None:
             continue
-        man = _Manifest(name, alg, tag)
-        raw_seen: dict[str, str] = {}  # only paths whose manifest spelling differs from the key
-        digest_len = len(_empty_digest(alg))
-        if not _read_common_lines(st, man, text, digest_len, raw_seen):
-            for line in parse_manifest(text):
-                if isinstance(line, ManifestLineError):
-                    st.problem(name, k.BAD_MANIFEST_LINE, f"line {line.lineno}: {line.reason}")
-                    continue
-                _add_entry(st, man, line, raw_seen, digest_len)
+        for line in parse_manifest(text):
+            if isinstance(line, ManifestLineError):
+                st.problem(name, k.BAD_MANIFEST_LINE, f"line {line.lineno}: {line.reason}")
+                continue
+            _add_entry(st, man, line, raw_seen, digest_len)
         manifests.append(man)
     payload = [m for m in manifests if not m.tag]
     if not payload:
@@ -251,11 +253,57 @@ def _read_manifests(st: _State) -> list[_Manifest]:
 
 
 _COMMON_LINES: dict[int, re.Pattern[str]] = {}
+_CHUNK = 8 << 20  # manifest bytes read at a time by the bulk reader
+_UTF8 = ("utf-8",)  # where a LF byte is always a line end, so bytes can be cut there
 
 
-def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, raw_seen: dict[str, str]) -> bool:
-    """Read a manifest whose every line is ``<digest of the right length> <path>`` (LF, no blank
-    line) in bulk; False, having read nothing, for any other manifest (the line-by-line path).
+def _stream_common_lines(st: _State, man: _Manifest, digest_len: int, raw_seen: dict[str, str]) -> bool:
+    """Read a UTF-8 manifest of common lines (see ``_read_common_lines``) 8 MiB at a time.
+
+    A million-line manifest is 100-170 MB: held whole, as bytes and as text, it would be most
+    of the validator's peak memory. False, with nothing kept, for anything else (another
+    encoding, an odd line, a read error): the caller then reads it whole, line by line.
+    """
+    if st.decl.encoding not in _UTF8 or man.name not in st.inv.files:
+        return False
+    marks = len(st.problems), len(st.warnings)
+    lines = 0
+    pending = b""
+    try:
+        with open_file_beneath(st.root, man.name) as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    part, pending = pending, b""
+                else:
+                    chunk = pending + chunk
+                    cut = chunk.rfind(b"\n") + 1
+                    part, pending = chunk[:cut], chunk[cut:]
+                if part:
+                    done = _read_common_lines(st, man, part.decode("utf-8"), digest_len, raw_seen, lines)
+                    if done is None:
+                        break
+                    lines += done
+                if not chunk:
+                    return True
+    except (OSError, UnicodeDecodeError):
+        pass
+    _undo(st, man, raw_seen, marks)
+    return False
+
+
+def _undo(st: _State, man: _Manifest, raw_seen: dict[str, str], marks: tuple[int, int]) -> None:
+    """Forget what a bulk read found, before the same manifest is read line by line."""
+    man.entries.clear()
+    raw_seen.clear()
+    del st.problems[marks[0]:], st.warnings[marks[1]:]
+
+
+def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, raw_seen: dict[str, str],
+                       first: int) -> int | None:
+    """Read manifest text whose every line is ``<digest of the right length> <path>`` (LF, no
+    blank line) in bulk; the number of lines, or None when some line is not of that form (the
+    caller then undoes what was read, see ``_undo``). ``first``: lines before this text.
 
     One regex pass in C finds every line; the loop then does per line only what the ordinary
     line needs: a path that names a file the walk found, is safe by construction (the walk only
@@ -263,17 +311,16 @@ def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, r
     ``_add_entry`` with its line number, so every problem is still named exactly as before.
     """
     if "\r" in text or "\n\n" in text or text.startswith("\n"):
-        return False
+        return None
     pattern = _COMMON_LINES.get(digest_len)
     if pattern is None:
         pattern = _COMMON_LINES[digest_len] = re.compile(
             rf"^([0-9A-Fa-f]{{{digest_len}}})[ \t]+(.+)$", re.MULTILINE)
     files, entries, intern, fromhex = st.inv.files, man.entries, sys.intern, bytes.fromhex
     payload = not man.tag
-    marks = len(st.problems), len(st.warnings)
-    lineno = 0
+    count = 0
     # finditer, not findall: a list of every line's groups would double the peak memory.
-    for lineno, match in enumerate(pattern.finditer(text), start=1):
+    for count, match in enumerate(pattern.finditer(text), start=1):
         digest, path = match.groups()
         if (path in files and path not in entries and "%" not in path and path[0] != "*"
                 and not path.startswith("./") and (not payload or path.startswith("data/"))):
@@ -282,14 +329,10 @@ def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, r
         else:
             line = next(iter(parse_manifest(f"{digest} {path}")))
             assert isinstance(line, ManifestLine)  # the regex above accepted it
-            _add_entry(st, man, line._replace(lineno=lineno), raw_seen, digest_len)
-    if lineno != text.count("\n") + (0 if not text or text.endswith("\n") else 1):
-        # Some line is not of the common form (so line numbers are off): undo, read line by line.
-        entries.clear()
-        raw_seen.clear()
-        del st.problems[marks[0]:], st.warnings[marks[1]:]
-        return False
-    return True
+            _add_entry(st, man, line._replace(lineno=first + count), raw_seen, digest_len)
+    if count != text.count("\n") + (0 if not text or text.endswith("\n") else 1):
+        return None  # some line is not of the common form (and line numbers would be off)
+    return count
 
 
 def _add_entry(st: _State, man: _Manifest, line: ManifestLine, raw_seen: dict[str, str],
