@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ class Inventory:
     files: dict[str, int] = field(default_factory=dict)  # bag-relative POSIX path -> size
     problems: list[Problem] = field(default_factory=list)
     _nfc: dict[str, str] | None = None
+    _payload: list[str] | None = None
 
     def lookup(self, path: str) -> str | None:
         """The on-disk name for a manifest path: exact, else equal under Unicode NFC."""
@@ -27,7 +29,10 @@ class Inventory:
         return self._nfc.get(unicodedata.normalize("NFC", path))
 
     def payload(self) -> list[str]:
-        return [p for p in self.files if p.startswith("data/")]
+        """Payload paths, in walk order (computed once: several checks ask, bags hold millions)."""
+        if self._payload is None:
+            self._payload = [p for p in self.files if p.startswith("data/")]
+        return self._payload
 
 
 def take_inventory(root: Path) -> Inventory:
@@ -59,7 +64,9 @@ def take_inventory(root: Path) -> Inventory:
             elif stat.S_ISDIR(st.st_mode):
                 stack.append(rel)
             elif stat.S_ISREG(st.st_mode):
-                inv.files[rel] = st.st_size
+                # Interned, as manifest paths are: the inventory and every manifest then share
+                # one string per file (a million-file bag saves about 150 MB).
+                inv.files[sys.intern(rel)] = st.st_size
             else:
                 inv.problems.append(Problem(rel, SPECIAL_FILE, "not a regular file (device, fifo or socket)"))
     return inv

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 import unicodedata
 import warnings
 from collections import defaultdict
@@ -44,7 +45,8 @@ class _Manifest:
     name: str
     algorithm: str
     tag: bool
-    entries: dict[str, str] = field(default_factory=dict)  # on-disk-or-decoded path -> digest
+    # on-disk-or-decoded path -> digest, as bytes: half the size of hex text, for millions of lines
+    entries: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -223,13 +225,17 @@ def _read_manifests(st: _State) -> list[_Manifest]:
             st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {quoted(alg)}; cannot verify these files "
                                              f"(supported: {', '.join(SUPPORTED_ALGORITHMS)})")
             continue
+        man = _Manifest(name, alg, tag)
+        raw_seen: dict[str, str] = {}  # only paths whose manifest spelling differs from the key
+        digest_len = len(_empty_digest(alg))
+        if _stream_common_lines(st, man, digest_len, raw_seen):
+            manifests.append(man)
+            continue
         data = _read_tag(st.root, st.inv, name)
         text = _decode(st, name, data or b"")
+        del data  # the bytes and their text would otherwise both be held while the lines are read
         if text is None:
             continue
-        man = _Manifest(name, alg, tag)
-        raw_seen: dict[str, str] = {}
-        digest_len = len(_empty_digest(alg))
         for line in parse_manifest(text):
             if isinstance(line, ManifestLineError):
                 st.problem(name, k.BAD_MANIFEST_LINE, f"line {line.lineno}: {line.reason}")
@@ -244,6 +250,89 @@ def _read_manifests(st: _State) -> list[_Manifest]:
         st.warn(payload[0].name, k.WEAK_ALGORITHM,
                 f"only {', '.join(sorted(algs))} manifests: not collision-resistant; add sha256 or sha512")
     return manifests
+
+
+_COMMON_LINES: dict[int, re.Pattern[str]] = {}
+_CHUNK = 8 << 20  # manifest bytes read at a time by the bulk reader
+_UTF8 = ("utf-8",)  # where a LF byte is always a line end, so bytes can be cut there
+
+
+def _stream_common_lines(st: _State, man: _Manifest, digest_len: int, raw_seen: dict[str, str]) -> bool:
+    """Read a UTF-8 manifest of common lines (see ``_read_common_lines``) 8 MiB at a time.
+
+    A million-line manifest is 100-170 MB: held whole, as bytes and as text, it would be most
+    of the validator's peak memory. False, with nothing kept, for anything else (another
+    encoding, an odd line, a read error): the caller then reads it whole, line by line.
+    """
+    if st.decl.encoding not in _UTF8 or man.name not in st.inv.files:
+        return False
+    marks = len(st.problems), len(st.warnings)
+    lines = 0
+    pending = b""
+    try:
+        with open_file_beneath(st.root, man.name) as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    part, pending = pending, b""
+                else:
+                    chunk = pending + chunk
+                    cut = chunk.rfind(b"\n") + 1
+                    part, pending = chunk[:cut], chunk[cut:]
+                if part:
+                    done = _read_common_lines(st, man, part.decode("utf-8"), digest_len, raw_seen, lines)
+                    if done is None:
+                        break
+                    lines += done
+                if not chunk:
+                    return True
+    except (OSError, UnicodeDecodeError):
+        pass
+    _undo(st, man, raw_seen, marks)
+    return False
+
+
+def _undo(st: _State, man: _Manifest, raw_seen: dict[str, str], marks: tuple[int, int]) -> None:
+    """Forget what a bulk read found, before the same manifest is read line by line."""
+    man.entries.clear()
+    raw_seen.clear()
+    del st.problems[marks[0]:], st.warnings[marks[1]:]
+
+
+def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, raw_seen: dict[str, str],
+                       first: int) -> int | None:
+    """Read manifest text whose every line is ``<digest of the right length> <path>`` (LF, no
+    blank line) in bulk; the number of lines, or None when some line is not of that form (the
+    caller then undoes what was read, see ``_undo``). ``first``: lines before this text.
+
+    One regex pass in C finds every line; the loop then does per line only what the ordinary
+    line needs: a path that names a file the walk found, is safe by construction (the walk only
+    lists names inside the bag), and needs no decoding. Any other line goes through
+    ``_add_entry`` with its line number, so every problem is still named exactly as before.
+    """
+    if "\r" in text or "\n\n" in text or text.startswith("\n"):
+        return None
+    pattern = _COMMON_LINES.get(digest_len)
+    if pattern is None:
+        pattern = _COMMON_LINES[digest_len] = re.compile(
+            rf"^([0-9A-Fa-f]{{{digest_len}}})[ \t]+(.+)$", re.MULTILINE)
+    files, entries, intern, fromhex = st.inv.files, man.entries, sys.intern, bytes.fromhex
+    payload = not man.tag
+    count = 0
+    # finditer, not findall: a list of every line's groups would double the peak memory.
+    for count, match in enumerate(pattern.finditer(text), start=1):
+        digest, path = match.groups()
+        if (path in files and path not in entries and "%" not in path and path[0] != "*"
+                and not path.startswith("./") and (not payload or path.startswith("data/"))):
+            # Interned: the inventory and every manifest share one string per path.
+            entries[intern(path)] = fromhex(digest)
+        else:
+            line = next(iter(parse_manifest(f"{digest} {path}")))
+            assert isinstance(line, ManifestLine)  # the regex above accepted it
+            _add_entry(st, man, line._replace(lineno=first + count), raw_seen, digest_len)
+    if count != text.count("\n") + (0 if not text or text.endswith("\n") else 1):
+        return None  # some line is not of the common form (and line numbers would be off)
+    return count
 
 
 def _add_entry(st: _State, man: _Manifest, line: ManifestLine, raw_seen: dict[str, str],
@@ -272,15 +361,16 @@ def _add_entry(st: _State, man: _Manifest, line: ManifestLine, raw_seen: dict[st
                 f"{man.name} line {line.lineno}: matches {key!r} only after Unicode normalization")
     if key in man.entries:
         where = f"{man.name} line {line.lineno}"
-        if man.entries[key] != line.digest:
+        if man.entries[key] != bytes.fromhex(line.digest):
             st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed again with a different {man.algorithm} digest")
-        elif line.path == raw_seen.get(key) and st.strict:
+        elif line.path == raw_seen.get(key, key) and st.strict:
             st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed twice (RFC 8493 allows one line per file)")
         else:
             st.warn(key, k.DUPLICATE_ENTRY, f"{where}: listed twice with the same digest")
         return
-    man.entries[key] = line.digest
-    raw_seen[key] = line.path
+    man.entries[sys.intern(key)] = bytes.fromhex(line.digest)
+    if line.path != key:
+        raw_seen[key] = line.path
 
 
 def _empty_digest(alg: str) -> str:
@@ -328,27 +418,50 @@ def _check_completeness(st: _State, manifests: list[_Manifest], fetch_paths: lis
         note = " (listed in fetch.txt but not fetched)" if path in fetchable else ""
         kind_of = "payload file" if path.startswith("data/") else "tag file"
         st.problem(path, k.MISSING, f"{kind_of} listed in {', '.join(names)} is not in the bag{note}")
-    listed_somewhere = set().union(*(m.entries for m in payload_manifests)) if payload_manifests else set()
-    for path in sorted(st.inv.payload()):
-        if path not in listed_somewhere:
-            if payload_manifests:
-                st.problem(path, k.UNEXPECTED, "payload file not listed in any payload manifest")
+    # Per manifest, the payload files it does not list (nearly always none): list comprehensions
+    # over a million paths, then work only on what they found.
+    payload = st.inv.payload()
+    unlisted = {m.name: set(p for p in payload if p not in m.entries) for m in payload_manifests}
+    for path in sorted(set().union(*unlisted.values())):
+        lacking = [m for m in payload_manifests if path in unlisted[m.name]]
+        if len(lacking) == len(payload_manifests):
+            st.problem(path, k.UNEXPECTED, "payload file not listed in any payload manifest")
             continue
-        for man in payload_manifests:
-            if path not in man.entries:
-                st.problem(path, k.INCOMPLETE_MANIFEST, f"not listed in {man.name} (every payload "
-                                                        "manifest must list every payload file)")
-    tag_listed = set().union(*(m.entries for m in manifests if m.tag))
-    if any(m.tag for m in manifests):
+        for man in lacking:
+            st.problem(path, k.INCOMPLETE_MANIFEST, f"not listed in {man.name} (every payload "
+                                                    "manifest must list every payload file)")
+    tag_manifests = [m for m in manifests if m.tag]
+    if tag_manifests:
         for path in sorted(p for p in st.inv.files if not p.startswith("data/")):
-            if path not in tag_listed and not _MANIFEST.match(path):
+            if not any(path in m.entries for m in tag_manifests) and not _MANIFEST.match(path):
                 st.warn(path, k.UNLISTED_TAG_FILE, "tag file not covered by any tag manifest")
-    lowered: dict[str, str] = {}
+    _warn_case_collisions(st)
+
+
+def _warn_case_collisions(st: _State) -> None:
+    """Names that differ only in case or Unicode normalization (they collide on Windows, macOS).
+
+    A set of folded names, not a dict: for the usual ASCII lower-case name the folded name is
+    the name itself, so nothing new is allocated per file; the rare hits are resolved after."""
+    seen: set[str] = set()
+    hits: set[str] = set()
+    for path in st.inv.files:
+        # ASCII is its own NFC form, and an all-lower-case name its own lower case.
+        key = path if path.isascii() and path.islower() else unicodedata.normalize("NFC", path).lower()
+        if key in seen:
+            hits.add(key)
+        else:
+            seen.add(key)
+    if not hits:
+        return
+    first: dict[str, str] = {}
     for path in sorted(st.inv.files):
-        other = lowered.setdefault(unicodedata.normalize("NFC", path).lower(), path)
-        if other != path:
-            st.warn(path, k.CASE_COLLISION, f"differs from {other!r} only in case or normalization; "
-                                            "the two collide on Windows and macOS")
+        key = unicodedata.normalize("NFC", path).lower()
+        if key in hits:
+            other = first.setdefault(key, path)
+            if other != path:
+                st.warn(path, k.CASE_COLLISION, f"differs from {other!r} only in case or normalization; "
+                                                "the two collide on Windows and macOS")
 
 
 def _check_oxum(st: _State, bag_info: list[tuple[str, str]]) -> None:
@@ -387,21 +500,25 @@ def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
     """Hash each listed, present file once with all its algorithms, on ``processes`` threads."""
     # One shared tuple per distinct set of algorithms (nearly always one for the whole bag),
     # not a set and a list per file: a million-file bag notices.
-    shared: dict[frozenset[str], tuple[str, ...]] = {}
-    algs: dict[str, tuple[str, ...]] = {}
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     files = st.inv.files
-    for rel in {path for man in manifests for path in man.entries if path in files}:
-        want = frozenset(m.algorithm for m in manifests if rel in m.entries)
-        algs[rel] = shared.setdefault(want, tuple(sorted(want)))
+    present: list[str] = []
+    for i, man in enumerate(manifests):
+        present += (p for p in man.entries if p in files and not any(p in m.entries for m in manifests[:i]))
     # Largest first: the pool should not end on one big file while the other workers sit idle.
-    order = sorted(algs, key=lambda p: -files[p])
+    present.sort(key=lambda p: -files[p])
+    order = present
+
+    def algorithms(rel: str) -> tuple[str, ...]:
+        want = tuple(sorted(m.algorithm for m in manifests if rel in m.entries))
+        return shared.setdefault(want, want)
 
     # Compare as results arrive rather than keeping them: memory stays flat as bags grow.
     total = 0
     found_problems: list[Problem] = []
     with Beneath(st.root) as beneath:
         def work(batch: list[str]) -> list[FileDigests]:
-            return [_hash_beneath(beneath, rel, algs[rel], progress) for rel in batch]
+            return [_hash_beneath(beneath, rel, algorithms(rel), progress) for rel in batch]
 
         for fd in (d for batch in ordered_map(work, _batches(order, files), processes) for d in batch):
             rel = str(fd.path)
@@ -414,11 +531,12 @@ def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
                 if expected is None:
                     continue
                 found = fd.digests[man.algorithm]
-                if found != expected:
+                if bytes.fromhex(found) != expected:
                     kind = k.TAG_FILE_CHANGED if man.tag else k.CHECKSUM_MISMATCH
+                    want = expected.hex()
                     found_problems.append(DigestProblem(
-                        rel, kind, f"{man.algorithm} expected {expected} found {found} ({man.name})",
-                        algorithm=man.algorithm, expected=expected, found=found))
+                        rel, kind, f"{man.algorithm} expected {want} found {found} ({man.name})",
+                        algorithm=man.algorithm, expected=want, found=found))
     # Hashing order is by size; report in a stable order instead.
     found_problems.sort(key=lambda p: (p.path, getattr(p, "algorithm", "")))
     st.problems.extend(found_problems)

@@ -97,3 +97,41 @@ def test_audit_flow_gives_hostile_bags_a_verdict_and_checks_the_next(prefect_har
     details = [e["eventDetailInformation"]["eventDetail"] for e in events]
     assert "not a text encoding" in details[0] and "Payload-Oxum says" in details[1]
     assert events[2]["eventOutcomeInformation"]["eventOutcome"] == "success"
+
+
+@pytest.mark.prefect
+def test_audit_flow_failure_is_an_artifact_a_failed_state_and_a_webhook(prefect_harness: None, tmp_path: Path,
+                                                                         two_bags: Path) -> None:
+    """Issue 16 item 3: what Prefect automations and an operator's chat see when a bag fails."""
+    import asyncio
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from prefect import get_client
+
+    from flows.audit import audit_fixity
+    from tests.package.test_audit_cli import _Hook
+
+    _Hook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        state = audit_fixity(root=[str(two_bags / "good"), str(two_bags / "tampered")],
+                             audit_log=str(tmp_path / "audit.jsonl"), processes=2,
+                             alerts={"webhook": f"http://127.0.0.1:{server.server_address[1]}/hook"},
+                             return_state=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert state.is_failed() and str(two_bags / "tampered") in state.message
+    summary = state.result(raise_on_failure=False)
+    assert summary["checked"] == 2 and summary["alert_failures"] == []
+    assert len(_Hook.received) == 1 and str(two_bags / "tampered") in _Hook.received[0]["text"]
+
+    async def artifact() -> str:
+        async with get_client() as client:
+            found = await client.read_latest_artifacts()
+            return next(a.data for a in found if a.key == "audit-fixity-report")
+
+    report = asyncio.run(artifact())
+    assert f"`{two_bags / 'tampered'}`" in report and "checksum-mismatch" in report
