@@ -220,3 +220,11 @@ def test_a_stale_state_file_is_not_taken_for_a_running_server(home: Path) -> Non
     done = subprocess.run([ARCHIVE, "server", "status"], env=_env(home), capture_output=True, text=True, timeout=HANG)
     assert done.returncode == 1 and "does not answer" in done.stderr
     assert json.loads(state_path(home).read_text())["pid"] == gone.pid, "status only looks"
+
+
+def test_an_unusable_prefect_home_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = subprocess.run([ARCHIVE, "server", "start"], env=_env(blocker / "home"), capture_output=True, text=True,
+                          timeout=HANG)
+    assert done.returncode == 1 and "cannot use PREFECT_HOME" in done.stderr and "Traceback" not in done.stderr
