@@ -105,6 +105,11 @@ def test_first_command_starts_the_server_later_ones_reuse_it_and_stop_ends_it(
     # The runs outlive the commands that made them.
     runs = _flow_runs(state)
     assert sorted(r["state"]["type"] for r in runs) == ["COMPLETED", "COMPLETED"]
+    with httpx.Client(trust_env=False, timeout=30) as http:
+        tasks = http.post(f"{state.url}/task_runs/filter", json={}).json()
+        reports = http.post(f"{state.url}/artifacts/filter", json={}).json()
+    assert {t["flow_run_id"] for t in tasks} == {r["id"] for r in runs}, "each run's task runs are kept"
+    assert sorted(a["key"] for a in reports) == ["capture-report", "capture-report"]
 
     status = subprocess.run([ARCHIVE, "server", "status"], env=env, capture_output=True, text=True, timeout=HANG)
     assert status.returncode == 0 and state.url in status.stdout, status.stderr
