@@ -154,6 +154,8 @@ def main() -> int:
 
             busy_home = work / "busy-home"
             failures, seconds = 0, []
+            if args.busy_runs < 1:
+                raise SystemExit(report(rows))
             with saturated_cpu(per_core=2, bound=1800):
                 for i in range(args.busy_runs):
                     took, done = capture(url, work / f"busy{i}", env_for(busy_home))
@@ -166,6 +168,10 @@ def main() -> int:
         for home in work.glob("*home*"):
             subprocess.run([ARCHIVE, "server", "stop"], env=env_for(home), capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
+    return report(rows)
+
+
+def report(rows: list[tuple[str, str]]) -> int:
     load = os.getloadavg()[0]
     print(f"\norchestration benchmark ({os.cpu_count()} cores, load average {load:.1f} at the end)")
     for name, value in rows:
