@@ -40,3 +40,29 @@ def die_with_parent() -> None:
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() != parent:
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+# Set by a process that lets another library spawn its children (Prefect's runner in `archive
+# schedule`): its pid, so a child can ask for the parent-death signal itself.
+PARENT_ENV = "ARCHIVE_END_WITH_PID"
+
+
+def mark_children_to_end_with_me() -> None:
+    """Children started from now on (and inheriting the environment) that call
+    :func:`end_with_marked_parent` end when this process dies."""
+    os.environ[PARENT_ENV] = str(os.getpid())
+
+
+def end_with_marked_parent() -> None:
+    """In a child of a process that called :func:`mark_children_to_end_with_me`: SIGTERM this
+    process when that parent dies, or now if it already has. Does nothing elsewhere (a run
+    started by a Prefect worker, a test)."""
+    marked = os.environ.get(PARENT_ENV)
+    if _LIBC is None or not marked or not marked.isdigit():
+        return
+    os.environ.pop(PARENT_ENV)  # grandchildren have a parent of their own
+    if os.getppid() == int(marked):
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() == int(marked):
+            return
+    os.kill(os.getpid(), signal.SIGTERM)  # the parent is already gone

@@ -6,6 +6,7 @@ bench/bench_orchestration.py, not asserted here."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -96,3 +97,62 @@ def test_schedule_with_embedded_defaults_fires_every_interval(tmp_path: Path, de
     gaps = {(b - a).total_seconds() % 5 for a, b in zip(due, due[1:])}
     assert gaps == {0.0}, due
     assert all(r["auto_scheduled"] for r in done)
+
+
+def _engine_children(pid: int) -> list[int]:
+    """Prefect flow-run processes (``python -m prefect.engine``) whose parent is ``pid``."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            if parent == pid and b"prefect.engine" in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(1800)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the kernel's parent-death signal")
+def test_a_killed_schedule_takes_its_runs_with_it(tmp_path: Path, fault_server: Any) -> None:
+    """Issue 10 item 9: `archive schedule` killed by SIGKILL while a run is in flight; the run's
+    process (Prefect's runner starts one per run, in a session of its own) ends too, long before
+    the run could have ended by itself (a page that never answers, a 600 s read timeout)."""
+    home, out = (tmp_path / "prefect-home").resolve(), tmp_path / "captures"
+    config = tmp_path / "archive.yaml"
+    config.write_text(f"output: {out}\ncapture: {{read_timeout: 600, retries: 0, task_retries: 0}}\n"
+                      f"sources:\n  - name: never-answers\n    urls: ['{fault_server.url('/never')}']\n"
+                      "    schedule: {interval: 5}\n")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(home), ARCHIVE_SERVER_START_TIMEOUT="600")
+    serving = subprocess.Popen([ARCHIVE, "schedule", "--config", str(config)], cwd=tmp_path, env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    runs: list[int] = []
+    try:
+        deadline = time.monotonic() + HANG
+        while not (runs := _engine_children(serving.pid)):
+            assert serving.poll() is None and time.monotonic() < deadline, "no run was started"
+            time.sleep(0.1)
+        serving.kill()
+        serving.wait()
+        # Well inside the 600 s the run itself would take: only the parent's death can end it.
+        deadline = time.monotonic() + 300
+        while any(_running(pid) for pid in runs):
+            assert time.monotonic() < deadline, f"flow-run processes {runs} outlived `archive schedule`"
+            time.sleep(0.2)
+    finally:
+        if serving.poll() is None:
+            serving.kill()
+            serving.wait()
+        for pid in runs:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        stop_server(home)
