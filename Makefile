@@ -44,4 +44,5 @@ bench: install
 	$(BIN)/python bench/bench_capture.py
 
 clean:
+	-[ -x $(BIN)/archive ] && $(BIN)/archive server stop
 	rm -rf $(VENV) $(VENV_PYWB) .prefect .pytest_cache build *.egg-info demo-output

@@ -10,6 +10,7 @@ from prefect import flow, serve, task
 from prefect.cache_policies import NONE
 from prefect.schedules import Cron, Interval
 
+from archive.children import end_with_marked_parent, mark_children_to_end_with_me
 from archive.config import Config, Schedule, Source, load_config
 from archive.sources.discover import discover_urls
 from flows.audit import audit_fixity
@@ -24,6 +25,7 @@ async def discover(source: Source, config: Config) -> list[str]:
 @flow(name="capture-source", log_prints=False)
 async def capture_source(config_path: str, source: str) -> dict[str, Any]:
     """Capture what one configured source lists now; unchanged articles are skipped."""
+    end_with_marked_parent()  # a run started by `archive schedule` ends when that command is killed
     config = load_config(Path(config_path))
     chosen = config.source(source)
     urls = await discover(chosen, config)
@@ -74,4 +76,5 @@ def poll_seconds(config: Config) -> float:
 
 def serve_config(config: Config) -> None:
     """Register the deployments and run them on schedule until interrupted (Prefect's serve)."""
+    mark_children_to_end_with_me()  # the runner's flow-run processes (see capture_source)
     serve(*deployments(config), print_starting_message=True, query_seconds=poll_seconds(config))

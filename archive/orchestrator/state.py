@@ -89,8 +89,12 @@ def process_alive(pid: int) -> bool:
 def server_lock(home: Path, wait: float) -> Iterator[None]:
     """Hold the home's server lock; wait for it at most ``wait`` seconds (the holder may be
     starting a server on a slow machine, which is why the caller passes its start-up bound)."""
-    home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(home / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(home / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise OrchestratorError(f"cannot use PREFECT_HOME {home} for the Prefect server: {exc.strerror or exc}",
+                                hint="set PREFECT_HOME to a writable folder") from exc
     try:
         deadline = time.monotonic() + wait
         while True:

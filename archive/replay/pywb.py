@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
+from archive.children import die_with_parent
 from archive.errors import ArchiveError, UsageError, WarcReadError
 from archive.replay.cdxj import write_cdxj
 from archive.replay.sources import Source
@@ -168,7 +169,8 @@ class ReplayServer:
             with open(self._tmp / "pywb.log", "wb") as log:  # the child keeps its own handle
                 self._proc = subprocess.Popen(
                     [str(python.parent / "wayback"), "--bind", HOST, "--port", str(self.port), "--threads", "8"],
-                    cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env)
+                    cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                    preexec_fn=die_with_parent)  # a killed `archive replay` leaves no pywb holding its port
             self._wait_ready()
         except BaseException:
             self.stop()

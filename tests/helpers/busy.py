@@ -25,3 +25,13 @@ def saturated_cpu(per_core: int = 2, bound: float = 600.0) -> Iterator[list[subp
             proc.kill()
         for proc in loops:
             proc.wait()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m tests.helpers.busy COMMAND...`: run COMMAND with the CPU saturated."""
+    with saturated_cpu(per_core=2, bound=7200.0):
+        return subprocess.call(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

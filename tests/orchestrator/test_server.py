@@ -105,6 +105,11 @@ def test_first_command_starts_the_server_later_ones_reuse_it_and_stop_ends_it(
     # The runs outlive the commands that made them.
     runs = _flow_runs(state)
     assert sorted(r["state"]["type"] for r in runs) == ["COMPLETED", "COMPLETED"]
+    with httpx.Client(trust_env=False, timeout=30) as http:
+        tasks = http.post(f"{state.url}/task_runs/filter", json={}).json()
+        reports = http.post(f"{state.url}/artifacts/filter", json={}).json()
+    assert {t["flow_run_id"] for t in tasks} == {r["id"] for r in runs}, "each run's task runs are kept"
+    assert sorted(a["key"] for a in reports) == ["capture-report", "capture-report"]
 
     status = subprocess.run([ARCHIVE, "server", "status"], env=env, capture_output=True, text=True, timeout=HANG)
     assert status.returncode == 0 and state.url in status.stdout, status.stderr
@@ -220,3 +225,11 @@ def test_a_stale_state_file_is_not_taken_for_a_running_server(home: Path) -> Non
     done = subprocess.run([ARCHIVE, "server", "status"], env=_env(home), capture_output=True, text=True, timeout=HANG)
     assert done.returncode == 1 and "does not answer" in done.stderr
     assert json.loads(state_path(home).read_text())["pid"] == gone.pid, "status only looks"
+
+
+def test_an_unusable_prefect_home_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = subprocess.run([ARCHIVE, "server", "start"], env=_env(blocker / "home"), capture_output=True, text=True,
+                          timeout=HANG)
+    assert done.returncode == 1 and "cannot use PREFECT_HOME" in done.stderr and "Traceback" not in done.stderr
