@@ -13,6 +13,7 @@ from itertools import islice
 
 from lxml import etree
 
+from archive.extract import pagedates
 from archive.extract import values as v
 from archive.extract.dates import find_date, normalize_date
 from archive.extract.parse import body_of, clean, tag_of, text_content, text_of
@@ -291,7 +292,7 @@ def word_count(text: str) -> int:
 
 
 def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
-            need: frozenset[str] | None = None, memo: Memo | None = None) -> Visible:
+            need: frozenset[str] | None = None, memo: Memo | None = None, url: str = "") -> Visible:
     """Visible-page values for the fields in ``need`` (all when None): the structured sources
     usually cover most fields, and the page scan is the expensive part of extraction."""
     want = (lambda f: True) if need is None else need.__contains__
@@ -312,6 +313,8 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
             found["author"] = authors
     if want("datePublished") or want("contentLocation"):
         published, place, dateline = _date_and_place(root, memo)
+        if published is None and want("datePublished"):
+            published = pagedates.find(doc, root, url, lambda el, within: is_chrome(el, within, memo))
         if published:
             found["datePublished"] = published
         if place:

@@ -85,7 +85,7 @@ def build(
     need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount",
                                  "publisher")
                      if f not in have or f == "contentLocation" and "dateline" not in have)
-    visible = heuristics.extract(doc, root, site, need, memo)
+    visible = heuristics.extract(doc, root, site, need, memo, url)
     if visible.title_suffix and site is None:
         visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
     sources.append(("heuristic", visible.found))

@@ -1,0 +1,145 @@
+"""The publication date of a page whose ``<meta>``/JSON-LD/article microdata name none.
+
+Signals, strongest first, each generic (HTML semantics, schema.org names, the words site
+builders use in class names everywhere, the URL pattern of dated permalinks):
+
+1. machine-readable dates anywhere in the page, outside furniture: ``itemprop="datePublished"``,
+   ``<abbr class="published" title>``, ``<time datetime>``/``<time pubdate>``;
+2. a short element whose class or id says date/time/published (``post-date``, ``news-time``,
+   ``entry-meta``...) and whose text holds a printed date, in the article block first;
+3. a dated permalink (``/2019/10/16/slug``, ``2019-10-16`` in the URL);
+4. a short line holding a date right after the headline, the way bylines print it.
+
+Comments and teasers of other articles are furniture (:func:`heuristics.is_chrome`): their
+dates are never the article's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from lxml import etree
+
+from archive.extract.dates import find_date, normalize_date
+
+Chrome = Callable[[etree._Element, "etree._Element | None"], bool]
+
+_PROPS = etree.XPath("descendant-or-self::*[@itemprop]")
+_DATE_CLASS = re.compile(
+    r"date|time|publish|posted|datum|dateline|byline|(?:^|[\s_-])(?:meta|info|stand|submitted|entry-header|"
+    r"article-header|post-header)(?:$|[\s_-])"
+)
+# Class names of dates that are not the publication: updates, events, comments, copyright.
+_NOT_PUBLISHED = re.compile(r"modif|updat|aktualisier|event|comment|reply|copyright|birth|expir|deadline|runtime")
+# Words around a printed date that make it something else than the publication date.
+_NOT_PUBLISHED_TEXT = re.compile(r"(?i)updated|aktualisiert|last modified|zuletzt|geändert|mis à jour|actualizado")
+_URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_URL_DATE_SEP = re.compile(r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
+
+
+def _attrs(el: etree._Element) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _machine_dates(scope: etree._Element) -> Iterator[tuple[etree._Element, str]]:
+    """(element, raw value) of machine-readable publication dates under ``scope``, document order."""
+    for el in scope.iter("time", "abbr"):
+        if el.tag == "time":
+            raw = el.get("datetime") or (el.text if el.get("pubdate") is not None else None)
+            if raw:
+                yield el, raw
+        elif "published" in (el.get("class") or "").lower().split() and el.get("title"):
+            yield el, el.get("title") or ""
+
+
+def _itemprop_date(doc: etree._Element, chrome: Chrome) -> str | None:
+    for el in _PROPS(doc):
+        props = (el.get("itemprop") or "").split()
+        if "datePublished" not in props and "dateCreated" not in props:
+            continue
+        raw = el.get("content") or el.get("datetime") or el.get("title") or " ".join(el.itertext())
+        got = normalize_date(raw)
+        if got and not chrome(el, None):
+            return got
+    return None
+
+
+def _text_date(el: etree._Element, short_years: bool) -> str | None:
+    text = " ".join(" ".join(el.itertext()).split())
+    if not text or len(text) > 160 or _NOT_PUBLISHED_TEXT.search(text):
+        return None
+    found = find_date(text, short_years=short_years)
+    return found[0] if found else None
+
+
+def _class_dates(scope: etree._Element, root: etree._Element | None, chrome: Chrome) -> str | None:
+    for el in scope.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "html", "body"):
+            continue
+        attrs = _attrs(el)
+        if not attrs.strip() or not _DATE_CLASS.search(attrs) or _NOT_PUBLISHED.search(attrs):
+            continue
+        got = _text_date(el, short_years=True)
+        if got and not chrome(el, root):
+            return got
+    return None
+
+
+def url_date(url: str) -> str | None:
+    """The date of a dated permalink, or None (a bare ``/2019/10/`` names no day)."""
+    path = url.split("://", 1)[-1].partition("/")[2]
+    for rx in (_URL_DATE_SEP, _URL_DATE):
+        m = rx.search("/" + path)
+        if m:
+            got = normalize_date(f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}")
+            if got:
+                return got
+    return None
+
+
+def _after_headline(doc: etree._Element, chrome: Chrome, limit: int = 60) -> str | None:
+    """The first short line with a date among the elements that follow the first ``<h1>``."""
+    h1 = next((h for h in doc.iter("h1") if not chrome(h, None)), None)
+    if h1 is None:
+        return None
+    seen = 0
+    for el in _following(h1):
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            continue
+        seen += 1
+        if seen > limit:
+            break
+        if len(el) or not el.text or len(el.text) > 160:
+            continue
+        got = _text_date(el, short_years=False)
+        if got and not chrome(el, None):
+            return got
+    return None
+
+
+def _following(el: etree._Element) -> Iterator[etree._Element]:
+    """Elements after ``el`` in document order (its descendants first)."""
+    yield from el.iterdescendants()
+    node: etree._Element | None = el
+    while node is not None:
+        for sib in node.itersiblings():
+            yield sib
+            yield from sib.iterdescendants()
+        node = node.getparent()
+
+
+def find(doc: etree._Element, root: etree._Element, url: str, chrome: Chrome) -> str | None:
+    """The publication date from the signals above, or None."""
+    got = _itemprop_date(doc, chrome)
+    if got:
+        return got
+    for scope, within in ((root, root), (doc, None)):
+        for el, raw in _machine_dates(scope):
+            if _NOT_PUBLISHED.search(_attrs(el)):
+                continue
+            got = normalize_date(raw)
+            if got and not chrome(el, within):
+                return got
+    got = _class_dates(root, root, chrome) or (_class_dates(doc, None, chrome) if root is not doc else None)
+    return got or url_date(url) or _after_headline(doc, chrome)
