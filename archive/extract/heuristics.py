@@ -62,7 +62,49 @@ def _chrome_itself(node: etree._Element) -> bool:
 
 # Memo of _chrome_itself for one document, keyed by element: lxml keeps one proxy per node while
 # a reference lives (the memo holds them), so identity keys are stable. Created per extraction.
-Memo = dict[etree._Element, bool]
+class Memo(dict[etree._Element, bool]):
+    page_text: int = -1  # length of the body's text, measured once, when first needed
+
+
+# Furniture by name that stays furniture however much text it holds (a long comment thread).
+_ALWAYS_CHROME = re.compile(r"comment|related|recommend|popular|most-read|trending|outbrain|taboola|teaser|newsletter|cookie")
+
+
+def is_furniture(el: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """A narrower :func:`is_chrome` for dates: comments, teasers and lists of other articles,
+    navigation and sidebars. A post's own header or footer (where blogs print the date) is not."""
+    node: etree._Element | None = el
+    while node is not None:
+        got = memo.get(node)
+        if got is None:
+            tag = node.tag if isinstance(node.tag, str) else ""
+            words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+            got = memo[node] = tag == "nav" or (node.get("role") or "").lower() == "navigation" or bool(
+                words.strip() and _FURNITURE.search(words))
+        if got:
+            return True
+        node = node.getparent()
+    return False
+
+
+_FURNITURE = re.compile(_ALWAYS_CHROME.pattern + r"|sidebar|side-bar|(?:^|[\s_-])(?:nav|navbar|menu|widget-area)(?:$|[\s_-])")
+
+
+def _holds_page(node: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """True when ``node`` holds most of the page's text: then it is the page, not furniture.
+
+    Blog engines wrap the whole post in a ``widget``, some CMSs the whole page in a ``<header>``.
+    """
+    if _ALWAYS_CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}".lower()):
+        return False
+    total = getattr(memo, "page_text", -1)
+    if total < 0:
+        root = node.getroottree().getroot()
+        body = body_of(root) if root is not None else None
+        total = len(text_content(body)) if body is not None else 0
+        if isinstance(memo, Memo):
+            memo.page_text = total
+    return total > 0 and len(text_content(node)) * 2 > total
 
 
 def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo | None = None) -> bool:
@@ -71,14 +113,14 @@ def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo
     Ancestors inside the article root (an ``<article>``'s own ``<header>``) are not chrome.
     """
     if memo is None:
-        memo = {}
+        memo = Memo()
     node: etree._Element | None = el
     while node is not None:  # el, then its ancestors: most checks stop at the first or second
         if node is root:
             return False
         got = memo.get(node)
         if got is None:
-            got = memo[node] = _chrome_itself(node)
+            got = memo[node] = _chrome_itself(node) and not _holds_page(node, memo)
         if got:
             return True
         node = node.getparent()
@@ -100,7 +142,7 @@ def _paragraph_text(el: etree._Element, memo: Memo) -> int:
 
 def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
     """The element holding the article: ``<article>``/``<main>``, else the densest text block."""
-    memo = {} if memo is None else memo
+    memo = Memo() if memo is None else memo
     body = body_of(doc)
     if body is None:
         return doc
@@ -296,7 +338,7 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
     """Visible-page values for the fields in ``need`` (all when None): the structured sources
     usually cover most fields, and the page scan is the expensive part of extraction."""
     want = (lambda f: True) if need is None else need.__contains__
-    memo = {} if memo is None else memo
+    memo = Memo() if memo is None else memo
     found: v.Found = {}
     from_title, suffix = "", None
     if want("headline") or want("publisher"):
@@ -314,7 +356,8 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
     if want("datePublished") or want("contentLocation"):
         published, place, dateline = _date_and_place(root, memo)
         if published is None and want("datePublished"):
-            published = pagedates.find(doc, root, url, lambda el, within: is_chrome(el, within, memo))
+            furniture: dict[etree._Element, bool] = {}
+            published = pagedates.find(doc, root, url, lambda el, within: is_furniture(el, furniture))
         if published:
             found["datePublished"] = published
         if place:

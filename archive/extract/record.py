@@ -77,7 +77,7 @@ def build(
         ("meta", page.meta),
     ]
     site = next((f["publisher"]["name"] for _, f in sources if "publisher" in f), None)
-    memo: heuristics.Memo = {}  # chrome verdicts, shared by every scan of this document
+    memo = heuristics.Memo()  # chrome verdicts, shared by every scan of this document
     root = heuristics.main_root(doc, memo)
     have = {key for _, found in sources for key in found}
     # contentLocation/dateline come with the date scan; wordCount is always measured; the
