@@ -142,4 +142,21 @@ def find(doc: etree._Element, root: etree._Element, url: str, chrome: Chrome) ->
             if got and not chrome(el, within):
                 return got
     got = _class_dates(root, root, chrome) or (_class_dates(doc, None, chrome) if root is not doc else None)
-    return got or url_date(url) or _after_headline(doc, chrome)
+    return got or url_date(url) or _after_headline(doc, chrome) or _first_printed(root, chrome) or (
+        _first_printed(doc, chrome) if root is not doc else None)
+
+
+def _first_printed(scope: etree._Element, chrome: Chrome) -> str | None:
+    """Last resort: the first short text in ``scope`` that is a date and little else."""
+    for el in scope.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "title", "option"):
+            continue
+        text = el.text
+        if not text or len(text) > 80 or len(el) > 2:
+            continue
+        found = find_date(text)
+        # The date must be most of the text: "am 3. August 2020 wurde die Brücke..." is a fact
+        # reported in the article, not its date.
+        if found and (found[2] - found[1]) * 2 >= len(text.strip()) and not chrome(el, None):
+            return found[0]
+    return None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from lxml import etree
 
 import archive
 from archive.errors import ArchiveError, ExtractError
-from archive.extract import heuristics, images, jsonld, meta, microdata
+from archive.extract import heuristics, images, jsonld, meta, microdata, pagedates
 from archive.extract import values as v
 from archive.extract.decode import decode_body
 from archive.extract.parse import absolute, base_url, body_of, parse_html
@@ -41,6 +42,19 @@ def _strip_suffix(title: str, site: str | None) -> str:
         return title
     head, suffix = heuristics.title_parts(title, site)
     return head if suffix and suffix.lower() == site.lower() else title
+
+
+def _local_day(value: str, source: str, url: str) -> tuple[str, str]:
+    """A dated permalink (``/2023/11/08/``) names the day in the publisher's own calendar; a
+    structured date one day off is the same moment written in UTC (``2023-11-09T01:09Z``)."""
+    from_url = pagedates.url_date(url)
+    if from_url is None or value[:10] == from_url:
+        return value, source
+    try:
+        days = abs((date.fromisoformat(value[:10]) - date.fromisoformat(from_url)).days)
+    except ValueError:
+        return value, source
+    return (from_url, "url") if days == 1 else (value, source)
 
 
 def _editions(page: meta.PageMeta, url: str, own_lang: str | None) -> dict[str, Any]:
@@ -115,6 +129,8 @@ def build(
         value, source = best[name]
         if name == "headline" and source in ("opengraph", "meta"):
             value = _strip_suffix(str(value), site)
+        if name == "datePublished":
+            value, source = _local_day(str(value), source, url)
         record[name], fields[name] = value, source
     # Without <article>/<main> the text-density root is a guess; images just outside it (a
     # photo above the text block) are still article images, so look in the whole body then.
