@@ -181,6 +181,7 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
 class Visible:
     found: v.Found
     title_suffix: str | None  # the site name a ``<title>`` ends with; read only when headline or publisher is wanted
+    displayed: str | None = None  # the article's own <h1>, when there is exactly one candidate
 
 
 def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
@@ -345,8 +346,11 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
         title_el = next(doc.iter("title"), None)  # C-level walk; find(".//") goes through ElementPath
         title = text_of(title_el) if title_el is not None else ""
         from_title, suffix = title_parts(title, site_name) if title else ("", None)
+    displayed = None
+    if want("headline") or want("displayed"):
+        displayed = _headline(doc, root, site_name, memo)
     if want("headline"):
-        headline = _headline(doc, root, site_name, memo) or (from_title or None)
+        headline = displayed or (from_title or None)
         if headline:
             found["headline"] = headline
     if want("author"):
@@ -372,4 +376,4 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
         count = word_count(body_text(root, memo))
         if count:
             found["wordCount"] = count
-    return Visible(found=found, title_suffix=suffix)
+    return Visible(found=found, title_suffix=suffix, displayed=displayed)

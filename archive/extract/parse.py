@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -65,8 +66,20 @@ def text_content(el: etree._Element) -> str:
 
 
 def clean(text: str | None) -> str:
-    """Collapse whitespace (including NBSP) and trim."""
-    return " ".join(text.split()) if text else ""  # str.split is several times faster than re.sub
+    """Collapse whitespace (including NBSP) and trim; decode HTML character references.
+
+    JSON-LD and ``<meta content>`` often hold text still escaped for HTML (``R&uuml;ckbau``,
+    ``&#8217;``, even ``&amp;#038;``): a reader must never see those in a record.
+    """
+    if not text:
+        return ""
+    if "&" in text:
+        for _ in range(2):  # double-escaped text (``&amp;#8211;``) is common in CMS output
+            decoded = html.unescape(text)
+            if decoded == text:
+                break
+            text = decoded
+    return " ".join(text.split())  # str.split is several times faster than re.sub
 
 
 def text_of(el: etree._Element) -> str:

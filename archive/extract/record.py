@@ -44,6 +44,19 @@ def _strip_suffix(title: str, site: str | None) -> str:
     return head if suffix and suffix.lower() == site.lower() else title
 
 
+def _prefer_displayed(record: dict[str, object], fields: dict[str, str], displayed: str | None) -> None:
+    """The headline is the one the page shows (what a reader and a citation see); a different
+    headline in the structured data is kept as ``alternativeHeadline`` (see the schema)."""
+    chosen = record.get("headline")
+    if not displayed or not isinstance(chosen, str) or fields.get("headline") == "heuristic":
+        return
+    if displayed.casefold() == chosen.casefold():
+        return
+    if "alternativeHeadline" not in record:
+        record["alternativeHeadline"], fields["alternativeHeadline"] = chosen, fields["headline"]
+    record["headline"], fields["headline"] = displayed, "heuristic"
+
+
 def _local_day(value: str, source: str, url: str) -> tuple[str, str]:
     """A dated permalink (``/2023/11/08/``) names the day in the publisher's own calendar; a
     structured date one day off is the same moment written in UTC (``2023-11-09T01:09Z``)."""
@@ -98,7 +111,7 @@ def build(
     # publisher falls back to the <title>'s site-name suffix.
     need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount",
                                  "publisher")
-                     if f not in have or f == "contentLocation" and "dateline" not in have)
+                     if f not in have or f == "contentLocation" and "dateline" not in have) | {"displayed"}
     visible = heuristics.extract(doc, root, site, need, memo, url)
     if visible.title_suffix and site is None:
         visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
@@ -132,6 +145,7 @@ def build(
         if name == "datePublished":
             value, source = _local_day(str(value), source, url)
         record[name], fields[name] = value, source
+    _prefer_displayed(record, fields, visible.displayed)
     # Without <article>/<main> the text-density root is a guess; images just outside it (a
     # photo above the text block) are still article images, so look in the whole body then.
     semantic = root.tag in ("article", "main") or (root.get("role") or "").lower() == "main"
