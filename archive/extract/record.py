@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -42,6 +43,21 @@ def _strip_suffix(title: str, site: str | None) -> str:
         return title
     head, suffix = heuristics.title_parts(title, site)
     return head if suffix and suffix.lower() == site.lower() else title
+
+
+def _organisation_only(authors: list[dict[str, str]], site: str | None, url: str) -> bool:
+    """True when every structured author is the publication itself (an Organization, the site
+    name, the site's domain): the person the page names as author is then the better answer."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    for agent in authors:
+        name = agent.get("name", "").casefold()
+        if agent.get("@type") == "Organization" or (site and name == site.casefold()):
+            continue
+        squashed = name.replace(" ", "").removeprefix("www.")
+        if host and (squashed in host or host.split(".")[0] in squashed or "www." in name):
+            continue
+        return False
+    return True
 
 
 def _prefer_displayed(record: dict[str, object], fields: dict[str, str], displayed: str | None) -> None:
@@ -112,6 +128,10 @@ def build(
     need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount",
                                  "publisher")
                      if f not in have or f == "contentLocation" and "dateline" not in have) | {"displayed"}
+    structured_author = next((f["author"] for _, f in sources if f.get("author")), None)
+    org_author = structured_author is not None and _organisation_only(structured_author, site, url)
+    if org_author:
+        need = need | {"author"}  # look for the person the page names
     visible = heuristics.extract(doc, root, site, need, memo, url)
     if visible.title_suffix and site is None:
         visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
@@ -146,6 +166,8 @@ def build(
             value, source = _local_day(str(value), source, url)
         record[name], fields[name] = value, source
     _prefer_displayed(record, fields, visible.displayed)
+    if org_author and visible.found.get("author"):
+        record["author"], fields["author"] = visible.found["author"], "heuristic"
     # Without <article>/<main> the text-density root is a guess; images just outside it (a
     # photo above the text block) are still article images, so look in the whole body then.
     semantic = root.tag in ("article", "main") or (root.get("role") or "").lower() == "main"
