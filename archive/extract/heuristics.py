@@ -212,25 +212,42 @@ def _headline(doc: etree._Element, root: etree._Element, site: str | None, memo:
 
 
 def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[str, str]]:
-    for scope in (root, doc):
+    furniture: dict[etree._Element, bool] = {}
+    # The article block, then the page, judged strictly; then the page again, where only
+    # comments, teasers, navigation and sidebars are furniture (blogs print the author in the
+    # post's footer).
+    passes = ((root, lambda el: is_chrome(el, root, memo)), (doc, lambda el: is_chrome(el, None, memo)),
+              (doc, lambda el: is_furniture(el, furniture)))
+    for scope, chrome in passes:
         for el in scope.iter():
-            if not isinstance(el.tag, str) or is_chrome(el, root if scope is root else None, memo):
+            if not isinstance(el.tag, str) or chrome(el):
                 continue
-            rel = (el.get("rel") or "").lower()
-            attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
-            if "author" in rel.split() or _BYLINE_WORDS.search(attrs):
-                if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
-                    continue
-                raw = text_of(el)
-                got = [a for a in v.agents(raw) if not find_date(a["name"])]
-                if got and len(raw) <= 120:
-                    return got
-            elif tag_of(el) in ("p", "div", "span", "address") and len(el) <= 3:
-                m = _BY_PREFIX.match(text_of(el))
-                if m and len(text_of(el)) <= 90:
-                    got = v.agents(m.group(1))
-                    if got:
-                        return got
+            got = _byline_of(el)
+            if got:
+                return got
+    return []
+
+
+_NAME_PART = etree.XPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
+
+
+def _byline_of(el: etree._Element) -> list[dict[str, str]]:
+    rel = (el.get("rel") or "").lower()
+    attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
+    if "author" in rel.split() or _BYLINE_WORDS.search(attrs):
+        if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
+            return []
+        # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
+        part = next(iter(_NAME_PART(el)), None) if len(el) else None
+        raw = text_of(part) if part is not None else text_of(el)
+        got = [a for a in v.agents(raw) if not find_date(a["name"])]
+        if got and len(raw) <= 120:
+            return got
+    elif tag_of(el) in ("p", "div", "span", "address") and len(el) <= 3:
+        text = text_of(el)
+        m = _BY_PREFIX.match(text)
+        if m and len(text) <= 90:
+            return v.agents(m.group(1))
     return []
 
 

@@ -54,6 +54,9 @@ _PUBLISHED_NAME = re.compile(r"(?:publish|published|publication|pub|issued|creat
 _NOT_PUBLISHED_NAME = re.compile(r"modif|updat|expir|publisher|principle|unix|timestamp|revision|prep|cook|total")
 
 
+_AUTHOR_LABEL = re.compile(r"(?i)written|verfasst|geschrieben|author|autor|auteur|escrito|scritto|\bby\b|\bvon\b|\bpar\b")
+
+
 def _published_anywhere(tags: dict[str, list[str]]) -> str | None:
     for key, values in tags.items():  # document order of first appearance
         name = re.sub(r"[^a-z]", "", key)
@@ -121,6 +124,12 @@ def _twitter(tw: v.Found, tags: dict[str, list[str]], base: str) -> None:
     _put(tw, "headline", _first(tags, "twitter:title"))
     _put(tw, "description", _first(tags, "twitter:description"))
     _put(tw, "image", v.images(_all(tags, "twitter:image", "twitter:image:src"), base))
+    # Yoast's reading cards: twitter:label1 "Written by" / "Verfasst von" + twitter:data1 the name.
+    for n in range(1, 5):
+        label, data = _first(tags, f"twitter:label{n}"), _first(tags, f"twitter:data{n}")
+        if label and data and _AUTHOR_LABEL.search(label):
+            _put(tw, "author", v.agents(data))
+            break
 
 
 def _meta(m: v.Found, tags: dict[str, list[str]]) -> None:

@@ -21,7 +21,7 @@ _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "ngo", "go
 _LABEL = (r"(?:(?:posted|published|written|created|reported|edited|photos?|words|story|text|interview|"
           r"veröffentlicht|erstellt|geschrieben|verfasst|eingestellt|publié|écrit|publicado|escrito|scritto)\s*"
           r"(?:by|von|vom|am|on|par|por|da|am)?|by|from|von|vom|par|por|autor(?:in)?|author|auteur|autore|"
-          r"texte?|redaktion|bericht|بقلم|كتب|نووسینی)")
+          r"texte?|بقلم|كتب|نووسینی)")
 _BY = re.compile(rf"^[\s~\-–—|:•·]*(?:{_LABEL}\s*[:\-–—]?\s+)+", re.I)
 _ONLY_LABEL = re.compile(rf"^[\s~\-–—|:•·]*{_LABEL}?\s*(?:on|am|by|von|:)?\s*[:\-–—]?\s*$|^(?:follow|share|more|mehr)$", re.I)
 _TRAILING = re.compile(r"[\s~\-–—|:•·,]+$")
