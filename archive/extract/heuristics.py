@@ -275,7 +275,7 @@ def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str |
         if not raw or len(raw) > 80 or is_chrome(el, root, memo):
             continue
         found = find_date(raw)
-        if not found:
+        if not found or pagedates.not_published(el, raw[:found[1]]):
             continue
         iso, start, end = found
         before, after = raw[:start].strip(), raw[end:].strip()

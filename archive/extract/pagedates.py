@@ -38,6 +38,12 @@ _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-
 _URL_DATE_SEP = re.compile(r"/((?:19|20)\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
 
 
+def not_published(el: etree._Element, before: str) -> bool:
+    """True when the element's class, or the words ``before`` the date, say the date is an
+    update, an event, a comment... ("Published 3 May, updated 5 May" keeps its first date)."""
+    return bool(_NOT_PUBLISHED.search(_attrs(el)) or _NOT_PUBLISHED_TEXT.search(before))
+
+
 def _attrs(el: etree._Element) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
@@ -67,10 +73,10 @@ def _itemprop_date(doc: etree._Element, chrome: Chrome) -> str | None:
 
 def _text_date(el: etree._Element, short_years: bool) -> str | None:
     text = " ".join(" ".join(el.itertext()).split())
-    if not text or len(text) > 160 or _NOT_PUBLISHED_TEXT.search(text):
+    if not text or len(text) > 160:
         return None
     found = find_date(text, short_years=short_years)
-    return found[0] if found else None
+    return found[0] if found and not _NOT_PUBLISHED_TEXT.search(text[:found[1]]) else None
 
 
 def _class_dates(scope: etree._Element, root: etree._Element | None, chrome: Chrome) -> str | None:

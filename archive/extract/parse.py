@@ -15,6 +15,7 @@ from lxml import etree
 _PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True, default_doctype=False)
 _STRING = etree.XPath("string()")
 _EMPTY = "<html><head></head><body></body></html>"
+_XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "select", "button"})
 _BLOCK = frozenset({
@@ -41,6 +42,10 @@ def parse_html(text: str) -> etree._Element:
     """Parse (possibly broken) HTML; always returns an ``<html>`` root, empty if nothing parses."""
     if _has_bad_chars(text):
         text = _BAD_CHARS.sub(" ", text)
+    if "<?xml" in text[:1024]:
+        # XHTML's ``<?xml ... encoding="utf-8"?>``: lxml refuses a decoded string that declares
+        # an encoding (ValueError), which used to leave the whole page unread.
+        text = _XML_DECL.sub("", text, count=1)
     if text and not text.isspace():  # text.strip(), without copying the page
         try:
             root = etree.fromstring(text, parser=_PARSER)
