@@ -22,6 +22,9 @@ ARTICLE_TYPES = frozenset({
     "liveblogposting", "socialmediaposting", "report", "scholarlyarticle", "techarticle", "satiricalarticle",
 })
 _PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "medicalwebpage"})
+# Nodes that are parts of a page or other things, never the page's own work.
+_NOT_THE_PAGE = frozenset({"comment", "answer", "review", "imageobject", "person", "organization", "website",
+                           "breadcrumblist", "listitem", "offer", "event"})
 _CDATA = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 
 
@@ -83,6 +86,9 @@ def extract(doc: etree._Element, base: str) -> v.Found:
         # Yoast and similar plugins describe a post as a lone WebPage that still carries the
         # post's datePublished/author: read that page node as the article.
         articles = [n for n in nodes if _types(n) & _PAGE_TYPES and (n.get("datePublished") or n.get("author"))]
+    if not articles:
+        # Other creative works (Recipe, HowTo, VideoObject as the page's subject) still date the page.
+        articles = [n for n in nodes if n.get("datePublished") and not _types(n) & _NOT_THE_PAGE]
     if not articles:
         return {}
     # Several article nodes (related-article teasers, breadcrumbs): the one with most fields wins.

@@ -92,6 +92,27 @@ def _class_dates(scope: etree._Element, root: etree._Element | None, chrome: Chr
     return None
 
 
+# A CMS's own JSON in a script: ``"datePublished":"2022-01-31T15:58:43+01:00"``, ``"publishedAt"``,
+# ``"publish_date"``, ``"first_published_at"``... (key names as schema.org and the big CMSs write them).
+_SCRIPT_DATE = re.compile(
+    r"""["'](?:datePublished|dateCreated|publishedAt|published_at|publishDate|publish_date|publishedDate|"""
+    r"""published_date|pubDate|pub_date|firstPublishedAt|first_published_at|publicationDate|publication_date|"""
+    r"""createdAt|created_at|dateFirstPublished)["']\s*:\s*["']([^"']{8,40})["']""")
+
+
+def _script_date(doc: etree._Element) -> str | None:
+    for script in doc.iter("script"):
+        text = script.text
+        if not text or (script.get("type") or "").lower().startswith("application/ld+json"):
+            continue  # JSON-LD was read as such, with its types
+        m = _SCRIPT_DATE.search(text)
+        if m:
+            got = normalize_date(m.group(1))
+            if got:
+                return got
+    return None
+
+
 def url_date(url: str) -> str | None:
     """The date of a dated permalink, or None (a bare ``/2019/10/`` names no day)."""
     path = url.split("://", 1)[-1].partition("/")[2]
@@ -148,7 +169,7 @@ def find(doc: etree._Element, root: etree._Element, url: str, chrome: Chrome) ->
             if got and not chrome(el, within):
                 return got
     got = _class_dates(root, root, chrome) or (_class_dates(doc, None, chrome) if root is not doc else None)
-    return got or url_date(url) or _after_headline(doc, chrome) or _first_printed(root, chrome) or (
+    return got or _script_date(doc) or url_date(url) or _after_headline(doc, chrome) or _first_printed(root, chrome) or (
         _first_printed(doc, chrome) if root is not doc else None)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,6 +71,58 @@ def _prefer_displayed(record: dict[str, object], fields: dict[str, str], display
     if "alternativeHeadline" not in record:
         record["alternativeHeadline"], fields["alternativeHeadline"] = chosen, fields["headline"]
     record["headline"], fields["headline"] = displayed, "heuristic"
+
+
+_UTC = ("Z", "+00:00")
+
+
+def _published(sources: list[tuple[str, v.Found]], value: str, source: str) -> tuple[str, str]:
+    """Among the sources' publication dates, the one to keep.
+
+    - ``article:published_time`` outranks article microdata, which often carries the date an
+      article was republished or moved;
+    - a date written in UTC loses to the same moment written in the publisher's own time zone
+      (``2023-11-09T06:35Z`` vs ``2023-11-08T22:35-08:00``): readers and citations use the local day.
+    """
+    dates = [(src, str(found["datePublished"])) for src, found in sources if found.get("datePublished")]
+    if source == "microdata":
+        og = next((d for src, d in dates if src == "opengraph"), None)
+        if og:
+            value, source = og, "opengraph"
+    if value.endswith(_UTC) and "T" in value:
+        moment = _instant(value)
+        for src, other in dates:
+            if other[:10] == value[:10] or "T" not in other or other.endswith(_UTC):
+                continue
+            when = _instant(other)
+            if moment is None:
+                break
+            if when is not None and abs((when - moment).total_seconds()) <= 60:
+                return other, src
+            if when is None and _local_of(other, moment):
+                return other, src
+    return value, source
+
+
+def _local_of(naive: str, moment: datetime) -> bool:
+    """True when the zone-less ``naive`` is ``moment`` on some wall clock (a whole quarter-hour
+    offset of at most 14 hours): the same publication, written in local time."""
+    try:
+        wall = datetime.fromisoformat(naive)
+    except ValueError:
+        return False
+    if wall.tzinfo is not None:
+        return False
+    shift = (wall - moment.replace(tzinfo=None)).total_seconds()
+    return shift != 0 and abs(shift) <= 14 * 3600 and shift % 900 == 0
+
+
+def _instant(value: str) -> datetime | None:
+    try:
+        got = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return got if got.tzinfo is not None else None
 
 
 def _local_day(value: str, source: str, url: str) -> tuple[str, str]:
@@ -163,6 +215,7 @@ def build(
         if name == "headline" and source in ("opengraph", "meta"):
             value = _strip_suffix(str(value), site)
         if name == "datePublished":
+            value, source = _published(sources, str(value), source)
             value, source = _local_day(str(value), source, url)
         record[name], fields[name] = value, source
     _prefer_displayed(record, fields, visible.displayed)

@@ -182,3 +182,23 @@ def test_hcard_name_in_a_post_footer(extract: Extract) -> None:
     body = (f'<div class="post"><h1>Headline here</h1>{BODY}<div class="post-footer"><span class="post-author vcard">'
             'Posted by <span class="fn">der Michel</span></span></div></div>')
     assert extract(_page("", body), url=URL)["author"] == [{"@type": "Person", "name": "der Michel"}]
+
+
+def test_published_time_meta_beats_a_microdata_republication_date(extract: Extract) -> None:
+    head = '<meta property="article:published_time" content="2022-12-04T15:00:00+01:00">'
+    body = (f'<div itemscope itemtype="https://schema.org/Article"><h1 itemprop="headline">Headline here</h1>'
+            f'<meta itemprop="datePublished" content="2022-12-06T14:42:13+01:00">{BODY}</div>')
+    assert extract(_page(head, body), url=URL)["datePublished"] == "2022-12-04T15:00:00+01:00"
+
+
+@pytest.mark.parametrize("local", ["2023-11-08T22:35:29-08:00", "2023-11-08 22:35:29"])
+def test_local_time_beats_the_same_moment_in_utc(local: str, extract: Extract) -> None:
+    head = (_ld({"@type": "NewsArticle", "headline": "H", "datePublished": "2023-11-09T06:35:29+00:00"})
+            + f'<meta name="sailthru.date" content="{local}">')
+    assert extract(_page(head, BODY), url=URL)["datePublished"][:10] == "2023-11-08"
+
+
+def test_utc_date_kept_when_no_source_gives_the_same_moment_locally(extract: Extract) -> None:
+    head = (_ld({"@type": "NewsArticle", "headline": "H", "datePublished": "2023-11-09T06:35:29+00:00"})
+            + '<meta name="sailthru.date" content="2023-11-08 10:00:07">')
+    assert extract(_page(head, BODY), url=URL)["datePublished"] == "2023-11-09T06:35:29+00:00"
