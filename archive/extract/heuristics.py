@@ -212,20 +212,26 @@ def _headline(doc: etree._Element, root: etree._Element, site: str | None, memo:
 
 
 def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[str, str]]:
-    furniture: dict[etree._Element, bool] = {}
-    # The article block, then the page, judged strictly; then the page again, where only
-    # comments, teasers, navigation and sidebars are furniture (blogs print the author in the
-    # post's footer).
-    passes = ((root, lambda el: is_chrome(el, root, memo)), (doc, lambda el: is_chrome(el, None, memo)),
-              (doc, lambda el: is_furniture(el, furniture)))
-    for scope, chrome in passes:
-        for el in scope.iter():
-            if not isinstance(el.tag, str) or chrome(el):
-                continue
+    """The first byline in the article block; else the first in the page outside furniture;
+    else the first outside comments, teasers, navigation and sidebars (blogs print the author
+    in the post's footer, which the strict test calls furniture)."""
+    for el in root.iter():
+        if isinstance(el.tag, str):
             got = _byline_of(el)
-            if got:
+            if got and not is_chrome(el, root, memo):
                 return got
-    return []
+    furniture: dict[etree._Element, bool] = {}
+    fallback: list[dict[str, str]] = []
+    for el in doc.iter():  # one walk for both page-wide tests
+        if isinstance(el.tag, str):
+            got = _byline_of(el)
+            if not got:
+                continue
+            if not is_chrome(el, None, memo):
+                return got
+            if not fallback and not is_furniture(el, furniture):
+                fallback = got
+    return fallback
 
 
 _NAME_PART = etree.XPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
@@ -243,7 +249,10 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
         got = [a for a in v.agents(raw) if not find_date(a["name"])]
         if got and len(raw) <= 120:
             return got
-    elif tag_of(el) in ("p", "div", "span", "address") and len(el) <= 3:
+    elif len(el) <= 3 and tag_of(el) in ("p", "div", "span", "address"):
+        quick = text_content(el)  # C-level; the full text walk only for short "By ..." lines
+        if len(quick) > 400 or not _BY_PREFIX.match(" ".join(quick.split())):
+            return []
         text = text_of(el)
         m = _BY_PREFIX.match(text)
         if m and len(text) <= 90:
