@@ -214,33 +214,55 @@ def _headline(doc: etree._Element, root: etree._Element, site: str | None, memo:
 def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[str, str]]:
     """The first byline in the article block; else the first in the page outside furniture;
     else the first outside comments, teasers, navigation and sidebars (blogs print the author
-    in the post's footer, which the strict test calls furniture)."""
-    for el in root.iter():
-        if isinstance(el.tag, str):
-            got = _byline_of(el)
-            if got and not is_chrome(el, root, memo):
-                return got
+    in the post's footer, which the strict test calls furniture). One walk over the page."""
     furniture: dict[etree._Element, bool] = {}
+    page: list[dict[str, str]] = []
     fallback: list[dict[str, str]] = []
-    for el in doc.iter():  # one walk for both page-wide tests
-        if isinstance(el.tag, str):
-            got = _byline_of(el)
-            if not got:
-                continue
-            if not is_chrome(el, None, memo):
+    for el in doc.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        # Cheap rejections first (most elements): no attributes and no "By ..." start.
+        if not el.keys() and not (tag in _BYLINE_TAGS and len(el) <= 3):
+            continue
+        got = _byline_of(el)
+        if not got:
+            continue
+        if root is not doc and _within(el, root):
+            if not is_chrome(el, root, memo):
                 return got
-            if not fallback and not is_furniture(el, furniture):
-                fallback = got
-    return fallback
+        if not page and not is_chrome(el, None, memo):
+            page = got
+        elif not fallback and not page and not is_furniture(el, furniture):
+            fallback = got
+    return page or fallback
+
+
+def _within(el: etree._Element, root: etree._Element) -> bool:
+    node: etree._Element | None = el
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
 
 
 _NAME_PART = etree.XPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
 
 
+_BY_START = re.compile(r"\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\b", re.I)
+_BYLINE_TAGS = frozenset({"p", "div", "span", "address"})
+
+
 def _byline_of(el: etree._Element) -> list[dict[str, str]]:
-    rel = (el.get("rel") or "").lower()
-    attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
-    if "author" in rel.split() or _BYLINE_WORDS.search(attrs):
+    """The names of a byline element, else []. Runs on every element of a page: the common
+    case (no attributes, no "By" at the start) is rejected before any text is built."""
+    if el.keys():
+        rel = (el.get("rel") or "").lower()
+        attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
+    else:
+        rel = attrs = ""
+    if attrs and ("author" in rel.split() or _BYLINE_WORDS.search(attrs)):
         if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
             return []
         # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
@@ -249,9 +271,9 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
         got = [a for a in v.agents(raw) if not find_date(a["name"])]
         if got and len(raw) <= 120:
             return got
-    elif len(el) <= 3 and tag_of(el) in ("p", "div", "span", "address"):
-        quick = text_content(el)  # C-level; the full text walk only for short "By ..." lines
-        if len(quick) > 400 or not _BY_PREFIX.match(" ".join(quick.split())):
+    elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
+        # The first text pieces only: a big <div> with three children must not be stringified.
+        if not _BY_START.match("".join(islice(el.itertext(), 3))):
             return []
         text = text_of(el)
         m = _BY_PREFIX.match(text)
