@@ -8,6 +8,7 @@ conventions (``rel=author``) and the words site builders put in class names the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -184,6 +185,34 @@ class Visible:
     displayed: str | None = None  # the article's own <h1>, when there is exactly one candidate
 
 
+def split_title(title: str) -> list[str]:
+    """``A | B - C`` -> [A, B, C] on the separators titles use between headline and site name."""
+    return _TITLE_SEP.split(title)
+
+
+def is_label(heading: str, title: str) -> bool:
+    """True when ``heading`` is a short name (site, section, blog) that the page's ``<title>``
+    lists beside a longer segment: "News" in "Auf das erste Elektron kommt es an - News - Site"."""
+    parts = [p.strip() for p in _TITLE_SEP.split(title)]
+    if len(parts) < 2 or len(heading.split()) > 4:
+        return False
+    low = heading.casefold()
+    # Not the first segment: "Headline - Site" with the headline as <h1> is the common case.
+    return any(p.casefold() == low for p in parts[1:]) and max(len(p) for p in parts) > len(heading) * 2
+
+
+def _after_label(label: str, title: str) -> str:
+    """The title's headline segment: the longest after the label, else the longest."""
+    parts = [p.strip() for p in _TITLE_SEP.split(title)]
+    low = label.casefold()
+    at = next(i for i, p in enumerate(parts) if i and p.casefold() == low)
+    return max(parts[at + 1:] or parts, key=len)
+
+
+def title_separators(title: str) -> Iterator[re.Match[str]]:
+    return _TITLE_SEP.finditer(title)
+
+
 def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
     """``Headline | Site`` -> (headline, site). Only a short trailing/leading segment is a site name."""
     parts = _TITLE_SEP.split(title)
@@ -200,12 +229,36 @@ def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
     return title, None
 
 
+# Parts of a heading that are not the headline: a kicker/overline above it, text for screen
+# readers only ("Headline:"), a date or a category label.
+_KICKER = re.compile(r"kicker|overline|topline|dachzeile|roofline|eyebrow|supertitle|pretitle|"
+                     r"sr-only|screen-reader|visually-hidden|visuallyhidden|hidden|category|rubric|label|date")
+
+
+def _is_kicker(el: etree._Element) -> bool:
+    return isinstance(el.tag, str) and bool(_KICKER.search(f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
+
+
+def heading_text(h: etree._Element) -> str:
+    """Text of a heading without its kicker, screen-reader label or date part; soft hyphens removed."""
+    got = text_of(h)
+    if len(h) and any(_is_kicker(child) for child in h):
+        copy = etree.fromstring(etree.tostring(h))  # never edit the document other scans read
+        for child in copy:
+            if _is_kicker(child):
+                child.clear(keep_tail=True)
+        rest = text_of(copy)
+        if rest:  # a heading that is all kicker keeps its text
+            got = rest
+    return got.replace("\xad", "")
+
+
 def _headline(doc: etree._Element, root: etree._Element, site: str | None, memo: Memo) -> str | None:
     candidates = [h for h in root.iter("h1") if not is_chrome(h, root, memo)] or [
         h for h in doc.iter("h1") if not is_chrome(h, None, memo)
     ]
     for h in candidates:
-        got = text_of(h)
+        got = heading_text(h)
         if got and len(got) > 3 and (not site or got.lower() != site.lower()):
             return got
     return None
@@ -389,14 +442,17 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
     want = (lambda f: True) if need is None else need.__contains__
     memo = Memo() if memo is None else memo
     found: v.Found = {}
-    from_title, suffix = "", None
-    if want("headline") or want("publisher"):
+    from_title, suffix, title = "", None, ""
+    if want("headline") or want("publisher") or want("displayed"):
         title_el = next(doc.iter("title"), None)  # C-level walk; find(".//") goes through ElementPath
         title = text_of(title_el) if title_el is not None else ""
         from_title, suffix = title_parts(title, site_name) if title else ("", None)
     displayed = None
     if want("headline") or want("displayed"):
         displayed = _headline(doc, root, site_name, memo)
+        if displayed and is_label(displayed, title):
+            # The <h1> is the site's or section's name; the title's longest segment is the headline.
+            from_title, displayed = _after_label(displayed, title), None
     if want("headline"):
         headline = displayed or (from_title or None)
         if headline:

@@ -38,11 +38,34 @@ def _merge_images(chosen: list[dict[str, str]], page: list[dict[str, str]]) -> l
     return out
 
 
-def _strip_suffix(title: str, site: str | None) -> str:
-    if not site:
+def _strip_suffix(title: str, site: str | None, url: str = "", title_suffix: str | None = None) -> str:
+    """``Headline | Site`` -> ``Headline`` when the segment names the site: its name, the
+    ``<title>``'s site segment, or the host (``| homify`` on homify.de, ``BMAS - `` on bmas.de)."""
+    if site:
+        head, suffix = heuristics.title_parts(title, site)
+        if suffix and suffix.lower() == site.lower():
+            return head
+    parts = heuristics.split_title(title)
+    if len(parts) < 2:
         return title
-    head, suffix = heuristics.title_parts(title, site)
-    return head if suffix and suffix.lower() == site.lower() else title
+    host = "".join(ch for ch in (urlsplit(url).hostname or "").lower() if ch.isalnum())
+    names = {n.casefold() for n in (site, title_suffix) if n}
+
+    def is_site(part: str) -> bool:
+        squashed = "".join(ch for ch in part.casefold() if ch.isalnum())
+        if part.casefold() in names:
+            return True
+        return len(squashed) >= 3 and bool(host) and (squashed in host or any(
+            len(label) >= 4 and label in squashed for label in (urlsplit(url).hostname or "").lower().split(".")[:-1]
+            if label not in ("www", "blog", "news")))
+
+    # Cut at the separator itself, so the headline keeps its own dashes and bars.
+    seps = list(heuristics.title_separators(title))
+    if is_site(parts[-1]):
+        return title[:seps[-1].start()].strip()
+    if is_site(parts[0]):
+        return title[seps[0].end():].strip()
+    return title
 
 
 def _organisation_only(authors: list[dict[str, str]], site: str | None, url: str) -> bool:
@@ -212,8 +235,8 @@ def build(
         if name not in best:
             continue
         value, source = best[name]
-        if name == "headline" and source in ("opengraph", "meta"):
-            value = _strip_suffix(str(value), site)
+        if name == "headline" and source != "heuristic":
+            value = _strip_suffix(str(value), site, url, visible.title_suffix)
         if name == "datePublished":
             value, source = _published(sources, str(value), source)
             value, source = _local_day(str(value), source, url)

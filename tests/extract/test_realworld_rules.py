@@ -202,3 +202,31 @@ def test_utc_date_kept_when_no_source_gives_the_same_moment_locally(extract: Ext
     head = (_ld({"@type": "NewsArticle", "headline": "H", "datePublished": "2023-11-09T06:35:29+00:00"})
             + '<meta name="sailthru.date" content="2023-11-08 10:00:07">')
     assert extract(_page(head, BODY), url=URL)["datePublished"] == "2023-11-09T06:35:29+00:00"
+
+
+def test_kicker_and_screen_reader_label_left_out_of_the_headline(extract: Extract) -> None:
+    body = ('<article><h1><span class="sr-only">Headline:</span><span class="article-kicker">Olympics</span> '
+            f'<span class="title">Drinks delivered by boat</span></h1>{BODY}</article>')
+    assert extract(_page("", body), url=URL)["headline"] == "Drinks delivered by boat"
+
+
+def test_soft_hyphens_removed_from_the_headline(extract: Extract) -> None:
+    body = f"<article><h1>Er\u00adin\u00adne\u00adrung an die Opfer</h1>{BODY}</article>"
+    assert extract(_page("", body), url=URL)["headline"] == "Erinnerung an die Opfer"
+
+
+@pytest.mark.parametrize(("title", "url", "want"), [
+    ("How to fold a round tablecloth | tablefold", "http://www.tablefold.example/diy/1", "How to fold a round tablecloth"),
+    ("MINX - Rules change for vaccination – what now", "http://minx.example/news/1", "Rules change for vaccination – what now"),
+    ("Water talks - a new start - Valley Herald", "http://127.0.0.1/a", "Water talks - a new start"),
+])
+def test_site_name_segment_stripped_from_structured_headline(title: str, url: str, want: str, extract: Extract) -> None:
+    head = f'<meta property="og:title" content="{title}"><meta property="og:site_name" content="Valley Herald">'
+    assert extract(_page(head, BODY), url=url)["headline"] == want
+
+
+def test_h1_that_is_the_section_name_gives_way_to_the_title(extract: Extract) -> None:
+    head = "<title>Valley Herald - News - The first electron counts</title>"
+    assert extract(_page(head, f"<h1>News</h1>{BODY}"), url=URL)["headline"] == "The first electron counts"
+    head = "<title>Ben Wilson Surf - Point of Sail sailmakers</title>"  # the h1 IS the headline here
+    assert extract(_page(head, f"<h1>Ben Wilson Surf</h1>{BODY}"), url=URL)["headline"] == "Ben Wilson Surf"
