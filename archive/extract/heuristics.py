@@ -8,6 +8,7 @@ conventions (``rel=author``) and the words site builders put in class names the 
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -243,7 +244,7 @@ def heading_text(h: etree._Element) -> str:
     """Text of a heading without its kicker, screen-reader label or date part; soft hyphens removed."""
     got = text_of(h)
     if len(h) and any(_is_kicker(child) for child in h):
-        copy = etree.fromstring(etree.tostring(h))  # never edit the document other scans read
+        copy = deepcopy(h)  # never edit the document other scans read
         for child in copy:
             if _is_kicker(child):
                 child.clear(keep_tail=True)

@@ -230,3 +230,10 @@ def test_h1_that_is_the_section_name_gives_way_to_the_title(extract: Extract) ->
     assert extract(_page(head, f"<h1>News</h1>{BODY}"), url=URL)["headline"] == "The first electron counts"
     head = "<title>Ben Wilson Surf - Point of Sail sailmakers</title>"  # the h1 IS the headline here
     assert extract(_page(head, f"<h1>Ben Wilson Surf</h1>{BODY}"), url=URL)["headline"] == "Ben Wilson Surf"
+
+
+def test_heading_with_prefixed_attributes_keeps_its_text(extract: Extract) -> None:
+    # Frameworks write attributes like v-bind:title; a heading copied through an XML round trip
+    # once failed on them, and the whole page was lost.
+    body = f'<article><h1><span class="kicker" v-bind:title="x">Olympics</span> <b ng:x="1">Boats</b></h1>{BODY}</article>'
+    assert extract(_page("", body), url=URL)["headline"] == "Boats"
