@@ -16,7 +16,7 @@ import logging
 import shutil
 import tempfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Container, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +95,7 @@ class WarcRecord:
 
     __slots__ = ("info", "_body", "_chunked", "_start")
 
-    def __init__(self, info: RecordInfo, body: BinaryIO, chunked: bool, start: int = 0) -> None:
+    def __init__(self, info: RecordInfo, body: BinaryIO | None, chunked: bool, start: int = 0) -> None:
         self.info = info
         self._body = body
         self._chunked = chunked
@@ -108,6 +108,8 @@ class WarcRecord:
         decode, bound and report it. The stream belongs to the iterator: read it before
         asking for the next record.
         """
+        if self._body is None:
+            raise RuntimeError(f"payload of this {self.info.rec_type} record was not kept (see iter_records' payloads)")
         self._body.seek(self._start)
         raw: Any = self._body
         if self._chunked:
@@ -214,7 +216,7 @@ def _parse_http(rec: Any, spool: BinaryIO) -> int:
 
 
 def _iterate(path: Path, fh: BinaryIO, skip: int, pos: _Position,
-             errors: list[WarcReadError] | None = None) -> Iterator[WarcRecord]:
+             errors: list[WarcReadError] | None = None, payloads: Container[str] | None = None) -> Iterator[WarcRecord]:
     """Yield records from ``fh``, skipping the first ``skip`` (already yielded by a prior pass).
 
     warcio's own warnings about a record (an invalid WARC-Target-URI it repaired) become one
@@ -238,7 +240,9 @@ def _iterate(path: Path, fh: BinaryIO, skip: int, pos: _Position,
                     str(path), offset, f"{message} (warcio); read as {rec.rec_headers.get_header('WARC-Target-URI')}",
                     hint="the tool that wrote this WARC did not percent-encode the URI; the record was still read"))
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as spool:
-            shutil.copyfileobj(rec.raw_stream, spool, 64 * 1024)
+            kept = payloads is None or rec.rec_type in payloads
+            if kept:
+                shutil.copyfileobj(rec.raw_stream, spool, 64 * 1024)
             it.read_to_end(rec)
             length = it.get_record_length()
             decomp = it.reader.decompressor if it.reader else None
@@ -247,11 +251,11 @@ def _iterate(path: Path, fh: BinaryIO, skip: int, pos: _Position,
                 # yielding, since this record's length would be meaningless.
                 raise ArchiveLoadFailed(_NON_CHUNKED)
             if index >= skip:
-                start = _parse_http(rec, spool)  # type: ignore[arg-type]
+                start = _parse_http(rec, spool) if kept else 0  # type: ignore[arg-type]
                 http = rec.http_headers
                 chunked = http is not None and (http.get_header("transfer-encoding") or "").lower() == "chunked"
                 pos.count += 1
-                yield WarcRecord(_info(path, rec, offset, length), spool, chunked, start)  # type: ignore[arg-type]
+                yield WarcRecord(_info(path, rec, offset, length), spool if kept else None, chunked, start)  # type: ignore[arg-type]
         index += 1
 
 
@@ -293,8 +297,12 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def iter_records(path: Path, *, errors: list[WarcReadError] | None = None) -> Iterator[WarcRecord]:
+def iter_records(path: Path, *, errors: list[WarcReadError] | None = None,
+                 payloads: Container[str] | None = None) -> Iterator[WarcRecord]:
     """Yield every readable record of the WARC/ARC at ``path`` (plain, gzip per record or whole).
+
+    ``payloads``: the record types whose payload the caller will read (default: all); the
+    others are skipped over without being copied, and their ``payload()`` raises RuntimeError.
 
     On a broken file the iteration stops at the break; the ``WarcReadError`` (file, offset,
     reason, hint) is appended to ``errors`` when given, else raised after the readable part.
@@ -310,7 +318,7 @@ def iter_records(path: Path, *, errors: list[WarcReadError] | None = None) -> It
         whole_gzip = False
         with fh:
             try:
-                yield from _iterate(path, fh, 0, pos, errors)
+                yield from _iterate(path, fh, 0, pos, errors, payloads)
             except ArchiveLoadFailed as exc:
                 if _NON_CHUNKED in str(exc) and _is_gzip(path):
                     whole_gzip = True
@@ -321,15 +329,15 @@ def iter_records(path: Path, *, errors: list[WarcReadError] | None = None) -> It
             except Exception as exc:  # noqa: BLE001 - warcio raises many types on garbage; translate all
                 error = _translate(path, pos.offset, exc)
         if whole_gzip:
-            error = yield from _iter_whole_gzip(path, pos.count, errors)
+            error = yield from _iter_whole_gzip(path, pos.count, errors, payloads)
     if error is not None:
         if errors is None:
             raise error
         errors.append(error)
 
 
-def _iter_whole_gzip(path: Path, already: int,
-                     errors: list[WarcReadError] | None = None) -> Generator[WarcRecord, None, WarcReadError | None]:
+def _iter_whole_gzip(path: Path, already: int, errors: list[WarcReadError] | None = None,
+                     payloads: Container[str] | None = None) -> Generator[WarcRecord, None, WarcReadError | None]:
     """Second pass over a single-member gzip WARC through a streaming decompressor.
 
     Returns (as the generator's value) the error that stopped it, if any.
@@ -338,7 +346,7 @@ def _iter_whole_gzip(path: Path, already: int,
     with gzip.open(path, "rb") as gz:
         try:
             # warcio's own tell-counting wrapper: GzipFile.tell() goes wrong on corrupt tails.
-            yield from _iterate(path, UnseekableYetTellable(gz), already, pos, errors)
+            yield from _iterate(path, UnseekableYetTellable(gz), already, pos, errors, payloads)
         except Exception as exc:  # noqa: BLE001 - see iter_records
             return WarcReadError(
                 str(path), pos.offset,

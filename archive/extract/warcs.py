@@ -46,7 +46,7 @@ def _plan(paths: Sequence[Path]) -> _Plan:
     # Pass one reads only headers and metadata blocks; unreadable parts are reported in pass two.
     for path in paths:
         ids = responses.setdefault(path, set())
-        for rec in iter_records(path, errors=[]):
+        for rec in iter_records(path, errors=[], payloads=("metadata",)):  # bodies are read in pass two
             info = rec.info
             if info.rec_type in ("response", "revisit") and info.record_id:
                 ids.add(info.record_id)

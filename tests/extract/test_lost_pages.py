@@ -73,3 +73,11 @@ def test_untyped_html_response_is_extracted_untyped_image_is_not(tmp_path: Path)
     errors: list[ArchiveError] = []
     records = list(extract_warcs([warc], errors=errors))
     assert [r["url"] for r in records] == ["http://127.0.0.1/page"] and not errors
+
+
+def test_iter_records_skips_payloads_not_asked_for(tmp_path: Path) -> None:
+    warc = _warc(tmp_path / "two.warc.gz", [("http://127.0.0.1/a.html", HTML, PAGE)])
+    recs = list(iter_records(warc, payloads=("metadata",)))
+    assert [r.info.status for r in recs] == [200]  # headers still read
+    with pytest.raises(RuntimeError, match="not kept"):
+        recs[0].payload()
