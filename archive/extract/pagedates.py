@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from itertools import islice
 
 from lxml import etree
 
-from archive.extract.dates import find_date, normalize_date
+from archive.extract.dates import day_first_in, find_date, normalize_date
 
 Chrome = Callable[[etree._Element, "etree._Element | None"], bool]
 
@@ -71,22 +72,23 @@ def _itemprop_date(doc: etree._Element, chrome: Chrome) -> str | None:
     return None
 
 
-def _text_date(el: etree._Element, short_years: bool) -> str | None:
+def _text_date(el: etree._Element, short_years: bool, day_first: bool | None = None) -> str | None:
     text = " ".join(" ".join(el.itertext()).split())
     if not text or len(text) > 160:
         return None
-    found = find_date(text, short_years=short_years)
+    found = find_date(text, short_years=short_years, day_first=day_first)
     return found[0] if found and not _NOT_PUBLISHED_TEXT.search(text[:found[1]]) else None
 
 
-def _class_dates(scope: etree._Element, root: etree._Element | None, chrome: Chrome) -> str | None:
+def _class_dates(scope: etree._Element, root: etree._Element | None, chrome: Chrome,
+                 day_first: bool | None = None) -> str | None:
     for el in scope.iter():
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "html", "body"):
             continue
         attrs = _attrs(el)
         if not attrs.strip() or not _DATE_CLASS.search(attrs) or _NOT_PUBLISHED.search(attrs):
             continue
-        got = _text_date(el, short_years=True)
+        got = _text_date(el, short_years=True, day_first=day_first)
         if got and not chrome(el, root):
             return got
     return None
@@ -126,22 +128,22 @@ def url_date(url: str) -> str | None:
 
 
 def _after_headline(doc: etree._Element, chrome: Chrome, limit: int = 60) -> str | None:
-    """The first short line with a date among the elements that follow the first ``<h1>``."""
-    h1 = next((h for h in doc.iter("h1") if not chrome(h, None)), None)
-    if h1 is None:
-        return None
-    seen = 0
-    for el in _following(h1):
-        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
-            continue
-        seen += 1
-        if seen > limit:
-            break
-        if len(el) or not el.text or len(el.text) > 160:
-            continue
-        got = _text_date(el, short_years=False)
-        if got and not chrome(el, None):
-            return got
+    """The first short line with a date among the elements that follow an ``<h1>`` (the first
+    three tried: a logo is often the first)."""
+    for h1 in islice((h for h in doc.iter("h1") if not chrome(h, None)), 3):
+        seen = 0
+        for el in _following(h1):
+            if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+                continue
+            seen += 1
+            if seen > limit:
+                break
+            # A short line, perhaps with a link or two in it ("Peter Grimm / 07.11.2023 / 09:30").
+            if len(el) > 3 or el.tag in ("h1", "h2") or len(" ".join(el.itertext())) > 160:
+                continue
+            got = _text_date(el, short_years=False)
+            if got and not chrome(el, None):
+                return got
     return None
 
 
@@ -168,9 +170,69 @@ def find(doc: etree._Element, root: etree._Element, url: str, chrome: Chrome) ->
             got = normalize_date(raw)
             if got and not chrome(el, within):
                 return got
-    got = _class_dates(root, root, chrome) or (_class_dates(doc, None, chrome) if root is not doc else None)
-    return got or _script_date(doc) or url_date(url) or _after_headline(doc, chrome) or _first_printed(root, chrome) or (
-        _first_printed(doc, chrome) if root is not doc else None)
+    order = day_first_in(doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang"))
+    got = _class_dates(root, root, chrome, order) or (_class_dates(doc, None, chrome, order) if root is not doc else None)
+    return (got or _labelled(root, chrome) or (_labelled(doc, chrome) if root is not doc else None) or _script_date(doc)
+            or url_date(url) or _after_headline(doc, chrome) or _leading(root, chrome) or _first_printed(root, chrome)
+            or (_first_printed(doc, chrome) if root is not doc else None) or _updated(root, chrome)
+            or (_updated(doc, chrome) if root is not doc else None))
+
+
+_UPDATED_LABEL = re.compile(r"(?i)(?:updated|aktualisiert|last modified|zuletzt geändert|stand)\W{0,3}(?:am|on)?\s*$")
+
+
+def _updated(scope: etree._Element, chrome: Chrome) -> str | None:
+    """Very last resort: a page that prints only when it was last updated ("Aktualisiert am
+    17.01.2021") was first published no later; its update is the best date it gives."""
+    for el in scope.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "title") or len(el) > 3:
+            continue
+        text = " ".join(" ".join(el.itertext()).split())
+        if not text or len(text) > 80:
+            continue
+        found = find_date(text)
+        if found and _UPDATED_LABEL.search(text[:found[1]]) and not chrome(el, None):
+            return found[0]
+    return None
+
+
+# "Veröffentlicht am 16.08.2019", "Dieser Artikel wurde am 14. Dezember 2015 ... veröffentlicht",
+# "Posted on March 3, 2021": the words that say the date beside them is the publication's.
+_PUBLISHED_WORDS = re.compile(
+    r"(?i)(?:published|posted|veröffentlicht|erschienen|publiziert|wurde am|erstellt am|publié|publicado|pubblicato|"
+    r"gepubliceerd|opublikowano|date of publication|publication date)\b")
+
+
+def _labelled(scope: etree._Element, chrome: Chrome) -> str | None:
+    """A date within a few words after a publication word, in a short text."""
+    for el in scope.iter():
+        if not isinstance(el.tag, str) or el.tag in ("script", "style", "title"):
+            continue
+        text = el.text
+        if not text or len(text) > 200:
+            continue
+        m = _PUBLISHED_WORDS.search(text)
+        if m is None:
+            continue
+        # The date may sit in the element's own text or just after it (``<b>Posted on</b> <time>``).
+        after = " ".join((text[m.end():] + " " + " ".join(islice(el.itertext(), 1, 4)) + " " + (el.tail or "")).split())
+        found = find_date(after[:60])
+        if found and found[1] <= 30 and not chrome(el, None):
+            return found[0]
+    return None
+
+
+_LEAD_SEP = re.compile(r"\s*[-–—:|]\s")
+
+
+def _leading(root: etree._Element, chrome: Chrome) -> str | None:
+    """A paragraph that opens with its date: ``27.1.2022 - The council met...`` (a dateline)."""
+    for p in islice(root.iter("p"), 30):
+        text = " ".join((p.text or "").split()) or " ".join("".join(islice(p.itertext(), 2)).split())
+        found = find_date(text[:40]) if text else None
+        if found and found[1] == 0 and _LEAD_SEP.match(text, found[2]) and not chrome(p, None):
+            return found[0]
+    return None
 
 
 def _first_printed(scope: etree._Element, chrome: Chrome) -> str | None:
@@ -178,8 +240,11 @@ def _first_printed(scope: etree._Element, chrome: Chrome) -> str | None:
     for el in scope.iter():
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "title", "option"):
             continue
-        text = el.text
-        if not text or len(text) > 80 or len(el) > 2:
+        if len(el) > 2:
+            continue
+        # Its own text and what follows its children (``<span class="icon"></span> 02.02.2022``).
+        text = el.text if not len(el) else " ".join(filter(None, [el.text, *(child.tail for child in el)]))
+        if not text or len(text) > 80:
             continue
         found = find_date(text)
         # The date must be most of the text: "am 3. August 2020 wurde die Brücke..." is a fact

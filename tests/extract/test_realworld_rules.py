@@ -237,3 +237,38 @@ def test_heading_with_prefixed_attributes_keeps_its_text(extract: Extract) -> No
     # once failed on them, and the whole page was lost.
     body = f'<article><h1><span class="kicker" v-bind:title="x">Olympics</span> <b ng:x="1">Boats</b></h1>{BODY}</article>'
     assert extract(_page("", body), url=URL)["headline"] == "Boats"
+
+
+def test_date_after_a_publication_word(extract: Extract) -> None:
+    body = (f'<div class="entry"><h2>Headline here</h2>{BODY}<div class="entry-foot">Dieser Artikel wurde am '
+            "14. Dezember 2015 um 14:48 von Tom geschrieben</div></div>")
+    assert extract(_page("", body), url=URL)["datePublished"] == "2015-12-14"
+
+
+def test_paragraph_opening_with_its_date(extract: Extract) -> None:
+    body = f'<div class="text"><h2>Headline here</h2><p>27.1.2022 - Bei der Erinnerung an die Opfer {BODY}</p></div>'
+    assert extract(_page("", body), url=URL)["datePublished"] == "2022-01-27"
+
+
+@pytest.mark.parametrize(("lang", "want"), [("en-GB", "2020-10-02"), ("de", "2020-10-02"), ("en-US", "2020-02-10"),
+                                            ("en", None)])
+def test_slashed_date_read_by_the_page_language(lang: str, want: str | None, extract: Extract) -> None:
+    page = (f'<html lang="{lang}"><head></head><body><h2>Headline here</h2><span class="time">02/10/2020</span>'
+            f"{BODY}</body></html>").encode()
+    assert extract(page, url=URL).get("datePublished") == want
+
+
+def test_update_date_when_the_page_gives_no_other(extract: Extract) -> None:
+    body = f'<div><h2>Headline here</h2>{BODY}<p class="info">Aktualisiert am 17.01.2021</p></div>'
+    assert extract(_page("", body), url=URL)["datePublished"] == "2021-01-17"
+
+
+def test_date_in_a_byline_with_links_after_the_headline(extract: Extract) -> None:
+    body = (f'<h1>Headline here</h1><div class="x"><a href="/autor/grimm">Peter Grimm</a> / 07.11.2023 / 09:30 / '
+            f'<a href="#c">3 comments</a></div>{BODY}')
+    assert extract(_page("", body), url=URL)["datePublished"] == "2023-11-07"
+
+
+def test_date_after_an_icon(extract: Extract) -> None:
+    body = f'<h2>Headline here</h2>{BODY}<small><span class="glyphicon"></span>\u00a0 02.02.2022 </small>'
+    assert extract(_page("", body), url=URL)["datePublished"] == "2022-02-02"
