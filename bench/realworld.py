@@ -113,32 +113,61 @@ def _write(path: Path, records: list[dict[str, Any]]) -> None:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
-def profile(corpus: Path, top: int = 12) -> None:
-    """Where our extraction spends its time: cProfile of extract_warcs, own time summed per module."""
+def profile(corpus: Path, top: int = 10) -> None:
+    """Where our extraction spends its time: each stage of `archive extract` timed over the
+    corpus in this process, then the costliest functions of record building under cProfile."""
     sys.path.insert(0, str(ROOT))
-    from archive.extract import extract_warcs
+    from archive.extract.decode import decode_body
+    from archive.extract.parse import parse_html
+    from archive.extract.record import build
+    from archive.extract.schema import validate_record
+    from archive.extract.warcs import _plan
+    from archive.records import iter_records
 
     paths = sorted((corpus / "warcs").glob("*.warc.gz"))
+    spent: dict[str, float] = defaultdict(float)
+    start = time.perf_counter()
+    _plan(paths)
+    spent["read WARCs, pass 1 (find the articles)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    payloads = [(rec.info.target_uri or "", rec.payload().read(), rec.info.http_headers or ())
+                for path in paths for rec in iter_records(path) if rec.info.rec_type == "response"]
+    spent["read WARCs, pass 2 (payloads)"] = time.perf_counter() - start
+    docs = []
+    for url, body, headers in payloads:
+        start = time.perf_counter()
+        text = decode_body(body, headers).text
+        spent["decode (content-encoding, charset)"] += time.perf_counter() - start
+        start = time.perf_counter()
+        docs.append((url, parse_html(text), headers))
+        spent["parse (libxml2)"] += time.perf_counter() - start
+    records = []
+    for url, doc, headers in docs:
+        start = time.perf_counter()
+        records.append(build(doc, url=url, headers=headers, provenance={}))
+        spent["build the record (sources, page scans)"] += time.perf_counter() - start
+    for record in records:
+        start = time.perf_counter()
+        validate_record(record)
+        spent["validate against the JSON Schema"] += time.perf_counter() - start
+        start = time.perf_counter()
+        json.dumps(record, ensure_ascii=False)
+        spent["JSON output"] += time.perf_counter() - start
+    total = sum(spent.values())
+    print(f"\nwhere the time goes ({total:.1f} s in-process, no profiler):")
+    for key, secs in spent.items():
+        print(f"  {secs / total:6.1%}  {secs:6.2f} s  {key}")
     prof = cProfile.Profile()
     prof.enable()
-    for _ in extract_warcs(paths, errors=[]):
-        pass
+    for url, doc, headers in docs:
+        build(doc, url=url, headers=headers, provenance={})
     prof.disable()
+    print(f"\nrecord building, top {top} functions by own time (cProfile):")
     stats = pstats.Stats(prof)
-    per_module: dict[str, float] = defaultdict(float)
-    total = 0.0
-    for (filename, _line, _func), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        total += tottime
-        if "/archive/" in filename:
-            key = "archive/" + filename.split("/archive/", 1)[1]
-        elif "site-packages/" in filename:
-            key = filename.split("site-packages/", 1)[1].split("/", 1)[0]
-        else:
-            key = "builtins (lxml, re, zlib calls...)" if filename == "~" else Path(filename).name
-        per_module[key] += tottime
-    print(f"\nprofile of extract_warcs over the corpus (own time per module, {total:.1f} s under cProfile):")
-    for key, secs in sorted(per_module.items(), key=lambda kv: -kv[1])[:top]:
-        print(f"  {secs / total:6.1%}  {secs:6.2f} s  {key}")
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]  # type: ignore[attr-defined]
+    for (filename, line, func), (_cc, calls, tottime, _ct, _callers) in rows:
+        where = filename.split("/archive/", 1)[-1] if "/archive/" in filename else Path(filename).name
+        print(f"  {tottime:6.2f} s  {calls:>8} calls  {func} ({where}:{line})")
 
 
 def main(corpus: Path, *, do_profile: bool) -> int:
