@@ -59,7 +59,21 @@ def _chrome_itself(node: etree._Element) -> bool:
         words = ident
     else:
         words = f"{cls} {ident}" if ident else cls
-    return bool(_CHROME_WORDS.search(words.lower()))
+    words = words.lower()
+    if "category-" in words or "tag-" in words:
+        words = _TAXONOMY.sub(" ", words)
+    return bool(_CHROME_WORDS.search(words))
+
+
+# Blog engines tag a post's element with its taxonomy (``category-popular``, ``tag-social-media``):
+# words of the post's topics, not a sign that the element is furniture.
+_TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag)-\S*")
+
+
+def _words(node: etree._Element) -> str:
+    """class and id of ``node``, lower-cased, without taxonomy classes."""
+    words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+    return _TAXONOMY.sub(" ", words) if "category-" in words or "tag-" in words else words
 
 
 # Memo of _chrome_itself for one document, keyed by element: lxml keeps one proxy per node while
@@ -80,9 +94,9 @@ def is_furniture(el: etree._Element, memo: dict[etree._Element, bool]) -> bool:
         got = memo.get(node)
         if got is None:
             tag = node.tag if isinstance(node.tag, str) else ""
-            words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+            words = _words(node)
             got = memo[node] = tag == "nav" or (node.get("role") or "").lower() == "navigation" or bool(
-                words.strip() and _FURNITURE.search(words))
+                words.strip() and _FURNITURE.search(words) and not _holds_page(node, memo))
         if got:
             return True
         node = node.getparent()
@@ -97,7 +111,7 @@ def _holds_page(node: etree._Element, memo: dict[etree._Element, bool]) -> bool:
 
     Blog engines wrap the whole post in a ``widget``, some CMSs the whole page in a ``<header>``.
     """
-    if _ALWAYS_CHROME.search(f"{node.get('class') or ''} {node.get('id') or ''}".lower()):
+    if _ALWAYS_CHROME.search(_words(node)):
         return False
     total = getattr(memo, "page_text", -1)
     if total < 0:

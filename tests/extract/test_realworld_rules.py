@@ -272,3 +272,17 @@ def test_date_in_a_byline_with_links_after_the_headline(extract: Extract) -> Non
 def test_date_after_an_icon(extract: Extract) -> None:
     body = f'<h2>Headline here</h2>{BODY}<small><span class="glyphicon"></span>\u00a0 02.02.2022 </small>'
     assert extract(_page("", body), url=URL)["datePublished"] == "2022-02-02"
+
+
+def test_post_taxonomy_classes_are_not_furniture(extract: Extract) -> None:
+    # WordPress marks a post "category-popular tag-social-media": topics, not a "popular" widget.
+    body = (f'<div class="post-7 post hentry category-popular tag-social-media"><h1>Headline here</h1>'
+            f"<p>January 22, 2014</p>{BODY}</div>")
+    record = extract(_page("", body), url=URL)
+    assert record["datePublished"] == "2014-01-22" and record["headline"] == "Headline here"
+
+
+def test_layout_class_naming_a_sidebar_on_the_content_block(extract: Extract) -> None:
+    body = (f'<div class="content_block right-sidebar"><h1>Headline here</h1><div class="meta"><span>'
+            f'April 19, 2019</span></div>{BODY}{BODY}</div><div class="sidebar"><p>May 1, 2020</p></div>')
+    assert extract(_page("", body), url=URL)["datePublished"] == "2019-04-19"
