@@ -251,7 +251,13 @@ _KICKER = re.compile(r"kicker|overline|topline|dachzeile|roofline|eyebrow|supert
 
 
 def _is_kicker(el: etree._Element) -> bool:
-    return isinstance(el.tag, str) and bool(_KICKER.search(f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
+    """A kicker or label by its class, or a part that opens with a date (``<small>02.02.2022 • Sport</small>``)."""
+    if not isinstance(el.tag, str):
+        return False
+    if _KICKER.search(f"{el.get('class') or ''} {el.get('id') or ''}".lower()):
+        return True
+    found = find_date(" ".join("".join(islice(el.itertext(), 2)).split())[:40])
+    return found is not None and found[1] == 0
 
 
 def heading_text(h: etree._Element) -> str:

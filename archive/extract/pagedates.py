@@ -172,7 +172,7 @@ def find(doc: etree._Element, root: etree._Element, url: str, chrome: Chrome) ->
                 return got
     order = day_first_in(doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang"))
     got = _class_dates(root, root, chrome, order) or (_class_dates(doc, None, chrome, order) if root is not doc else None)
-    return (got or _labelled(root, chrome) or (_labelled(doc, chrome) if root is not doc else None) or _script_date(doc)
+    return (got or _in_heading(doc, chrome) or _labelled(root, chrome) or (_labelled(doc, chrome) if root is not doc else None) or _script_date(doc)
             or url_date(url) or _after_headline(doc, chrome) or _leading(root, chrome) or _first_printed(root, chrome)
             or (_first_printed(doc, chrome) if root is not doc else None) or _updated(root, chrome)
             or (_updated(doc, chrome) if root is not doc else None))
@@ -203,6 +203,18 @@ _PUBLISHED_WORDS = re.compile(
     r"gepubliceerd|opublikowano|date of publication|publication date)\b")
 
 
+def _in_heading(doc: etree._Element, chrome: Chrome) -> str | None:
+    """A date printed inside the headline's own element (``<h1>Title <small>02.02.2022 •
+    Section</small></h1>``)."""
+    for h1 in islice((h for h in doc.iter("h1") if not chrome(h, None)), 3):
+        for child in h1.iterdescendants():
+            text = " ".join(" ".join(child.itertext()).split()) if isinstance(child.tag, str) else ""
+            found = find_date(text[:40]) if text else None
+            if found and found[1] == 0:
+                return found[0]
+    return None
+
+
 def _labelled(scope: etree._Element, chrome: Chrome) -> str | None:
     """A date within a few words after a publication word, in a short text."""
     for el in scope.iter():
@@ -222,6 +234,7 @@ def _labelled(scope: etree._Element, chrome: Chrome) -> str | None:
     return None
 
 
+_LINE_SEP = re.compile(r"\s*(?:[-–—:|•·/]+)\s")
 _LEAD_SEP = re.compile(r"\s*[-–—:|]\s")
 
 
@@ -246,9 +259,11 @@ def _first_printed(scope: etree._Element, chrome: Chrome) -> str | None:
         text = el.text if not len(el) else " ".join(filter(None, [el.text, *(child.tail for child in el)]))
         if not text or len(text) > 80:
             continue
+        text = text.strip()
         found = find_date(text)
-        # The date must be most of the text: "am 3. August 2020 wurde die Brücke..." is a fact
-        # reported in the article, not its date.
-        if found and (found[2] - found[1]) * 2 >= len(text.strip()) and not chrome(el, None):
+        # The date must be most of the text, or open a short line ("21. Jan 2022 // Name"):
+        # "am 3. August 2020 wurde die Brücke..." is a fact reported in the article, not its date.
+        if found and ((found[2] - found[1]) * 2 >= len(text) or found[1] == 0 and _LINE_SEP.match(text, found[2])) \
+                and not chrome(el, None):
             return found[0]
     return None

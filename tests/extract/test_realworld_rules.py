@@ -286,3 +286,15 @@ def test_layout_class_naming_a_sidebar_on_the_content_block(extract: Extract) ->
     body = (f'<div class="content_block right-sidebar"><h1>Headline here</h1><div class="meta"><span>'
             f'April 19, 2019</span></div>{BODY}{BODY}</div><div class="sidebar"><p>May 1, 2020</p></div>')
     assert extract(_page("", body), url=URL)["datePublished"] == "2019-04-19"
+
+
+def test_date_inside_the_headline_element(extract: Extract) -> None:
+    body = f"<div class='article'><h1>Fans return to the halls <small>02.02.2022 • Sport, Region</small></h1>{BODY}</div>"
+    record = extract(_page("", body), url=URL)
+    assert record["datePublished"] == "2022-02-02"
+    assert record["headline"] == "Fans return to the halls"
+
+
+def test_short_line_opening_with_a_date_then_a_separator(extract: Extract) -> None:
+    body = f'<div class="intro"><p class="subline">21. Jan 2022 // Dominik Ricker</p><h1>Headline here</h1></div>{BODY}'
+    assert extract(_page("", body), url=URL)["datePublished"] == "2022-01-21"
