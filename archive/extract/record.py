@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import re
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,13 +69,21 @@ def _strip_suffix(title: str, site: str | None, url: str = "", title_suffix: str
     return title
 
 
+# Names that are an organisation or an account, not a person: a legal form, a domain, a login.
+_NOT_PERSON = re.compile(r"(?i)\b(?:gmbh|e\.\s?v\.|ag|inc|ltd|llc|s\.a\.|verlag|redaktion|editorial team)\b|"
+                         r"\w\.(?:com|de|at|ch|org|net|it|fr|es|info)\b|^[a-z0-9]+(?:[._][a-z0-9]+)+$|^[a-z]{12,}$")
+
+
 def _organisation_only(authors: list[dict[str, str]], site: str | None, url: str) -> bool:
     """True when every structured author is the publication itself (an Organization, the site
-    name, the site's domain): the person the page names as author is then the better answer."""
+    name, the site's domain) or an account name (``christian.stadtfeld``): the person the page
+    names in its byline is then the better answer."""
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
     for agent in authors:
         name = agent.get("name", "").casefold()
         if agent.get("@type") == "Organization" or (site and name == site.casefold()):
+            continue
+        if _NOT_PERSON.search(agent.get("name", "")):
             continue
         squashed = name.replace(" ", "").removeprefix("www.")
         if host and (squashed in host or host.split(".")[0] in squashed or "www." in name):

@@ -25,6 +25,12 @@ _LABEL = (r"(?:(?:posted|published|written|created|reported|edited|photos?|words
 _BY = re.compile(rf"^[\s~\-–—|:•·]*(?:{_LABEL}\s*[:\-–—]?\s+)+", re.I)
 _ONLY_LABEL = re.compile(rf"^[\s~\-–—|:•·]*{_LABEL}?\s*(?:on|am|by|von|:)?\s*[:\-–—]?\s*$|^(?:follow|share|more|mehr)$", re.I)
 _TRAILING = re.compile(r"[\s~\-–—|:•·,]+$")
+# What follows the author's name in a credit line and is not a name: a translator or photo
+# credit, a social handle, an academic title.
+_CREDIT_TAIL = re.compile(r"(?i)\s+(?:(?:übersetzt von|translated by|traduit par)\s*:?|fotos?\s*:|photos?\s*:|bilder?\s*:)\s.*$"
+                          r"|\s+@\w+$|,?\s+(?:ph\.?d|m\.?d|mba|msc)\.?$")
+_TEXT_AND_PHOTOS = re.compile(r"(?i)^(?:text\s*(?:&|und|and)\s*)?(?:fotos?|photos?|bilder?)\s*:\s*|^(?:&\s*)?(?:fotos?|photos?)\s*:\s*"
+                              r"|^(?:quelle|source|fuente|source)\s*:\s*")
 _NAME_SEP = re.compile(r"\s+(?:and|&|und|et|y|و)\s+|\s*;\s*|\s*،\s*")
 _TWO_DIGITS = re.compile(r"\d{2}")
 _KEYWORD_SEP = re.compile(r"\s*[,;،]\s*")
@@ -69,7 +75,8 @@ def as_list(value: Any) -> list[Any]:
 
 def _split_names(name: str) -> list[str]:
     """``A, B and C`` -> three names, but ``Smith, John`` (one comma, two words) stays one."""
-    name = _TRAILING.sub("", _BY.sub("", name)).strip().lstrip("~-–—|:•· ")
+    name = _TEXT_AND_PHOTOS.sub("", _BY.sub("", name).strip())
+    name = _TRAILING.sub("", _CREDIT_TAIL.sub("", name)).strip().lstrip("~-–—|:•· ")
     parts = _NAME_SEP.split(name)
     out: list[str] = []
     for part in parts:

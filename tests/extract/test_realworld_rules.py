@@ -298,3 +298,21 @@ def test_date_inside_the_headline_element(extract: Extract) -> None:
 def test_short_line_opening_with_a_date_then_a_separator(extract: Extract) -> None:
     body = f'<div class="intro"><p class="subline">21. Jan 2022 // Dominik Ricker</p><h1>Headline here</h1></div>{BODY}'
     assert extract(_page("", body), url=URL)["datePublished"] == "2022-01-21"
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("Adrian Pade Übersetzt von: Roland Hild", ["Adrian Pade"]), ("Text & Fotos: Ivan Valet", ["Ivan Valet"]),
+    ("Quelle: hr-info/bb", ["hr-info/bb"]), ("Grant Tin, PhD", ["Grant Tin"]), ("Willa Perdo @wperdo", ["Willa Perdo"]),
+    ("Jens Berg Foto: Michael Hud", ["Jens Berg"]),
+])
+def test_credit_lines_keep_the_author_only(line: str, names: list[str]) -> None:
+    from archive.extract.values import agents
+
+    assert [a["name"] for a in agents(line)] == names
+
+
+@pytest.mark.parametrize("account", ["christian.stadt", "Web Commerce GmbH", "Valley Foundation e.V.", "stol.it / Online"])
+def test_account_or_company_as_author_gives_way_to_the_byline(account: str, extract: Extract) -> None:
+    head = _ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Person", "name": account}})
+    body = f'<article><h1>Headline here</h1><p class="byline">By Omar Salih</p>{BODY}</article>'
+    assert extract(_page(head, body), url=URL)["author"] == [{"@type": "Person", "name": "Omar Salih"}]
