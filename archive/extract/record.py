@@ -70,7 +70,7 @@ def _strip_suffix(title: str, site: str | None, url: str = "", title_suffix: str
 
 
 # Names that are an organisation or an account, not a person: a legal form, a domain, a login.
-_NOT_PERSON = re.compile(r"(?i)\b(?:gmbh|e\.\s?v\.|ag|inc|ltd|llc|s\.a\.|verlag|redaktion|editorial team)\b|"
+_NOT_PERSON = re.compile(r"(?i)\b(?:gmbh|ag|inc|ltd|llc|verlag|redaktion|editorial team)\b|\be\.\s?v\.|\bs\.a\.|"
                          r"\w\.(?:com|de|at|ch|org|net|it|fr|es|info)\b|^[a-z0-9]+(?:[._][a-z0-9]+)+$|^[a-z]{12,}$")
 
 
