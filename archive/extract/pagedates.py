@@ -7,11 +7,16 @@ builders use in class names everywhere, the URL pattern of dated permalinks):
    ``<abbr class="published" title>``, ``<time datetime>``/``<time pubdate>``;
 2. a short element whose class or id says date/time/published (``post-date``, ``news-time``,
    ``entry-meta``...) and whose text holds a printed date, in the article block first;
-3. a dated permalink (``/2019/10/16/slug``, ``2019-10-16`` in the URL);
-4. a short line holding a date right after the headline, the way bylines print it.
+3. a date printed inside the headline element, or after a publication word ("Veröffentlicht
+   am", "Posted on");
+4. a CMS's own JSON in a script (``"publishedAt": ...``);
+5. a dated permalink (``/2019/10/16/slug``, ``2019-10-16`` in the URL);
+6. a short line holding a date after the headline, a paragraph opening with its date, any
+   short text that is mostly a date;
+7. only when nothing else is found: a printed update date ("Aktualisiert am ...").
 
-Comments and teasers of other articles are furniture (:func:`heuristics.is_chrome`): their
-dates are never the article's.
+Comments, teasers of other articles, navigation and sidebars are furniture
+(:func:`heuristics.is_furniture`): their dates are never the article's.
 """
 
 from __future__ import annotations
