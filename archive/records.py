@@ -12,10 +12,12 @@ are positions in the *decompressed* stream, since no on-disk offset of a record 
 from __future__ import annotations
 
 import gzip
+import logging
 import shutil
 import tempfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Container, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,6 +25,8 @@ from typing import Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator, UnseekableYetTellable
 from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecordLoader
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from archive.errors import WarcReadError
 
@@ -89,12 +93,13 @@ class _SafeStream:
 class WarcRecord:
     """A record's ``info`` plus its payload stream, valid only until the iterator advances."""
 
-    __slots__ = ("info", "_body", "_chunked")
+    __slots__ = ("info", "_body", "_chunked", "_start")
 
-    def __init__(self, info: RecordInfo, body: BinaryIO, chunked: bool) -> None:
+    def __init__(self, info: RecordInfo, body: BinaryIO | None, chunked: bool, start: int = 0) -> None:
         self.info = info
         self._body = body
         self._chunked = chunked
+        self._start = start  # where the payload begins in ``body`` (after HTTP headers we parsed)
 
     def payload(self) -> BinaryIO:
         """HTTP body (or the block of a non-HTTP record), de-chunked but NOT content-decoded.
@@ -103,7 +108,9 @@ class WarcRecord:
         decode, bound and report it. The stream belongs to the iterator: read it before
         asking for the next record.
         """
-        self._body.seek(0)
+        if self._body is None:
+            raise RuntimeError(f"payload of this {self.info.rec_type} record was not kept (see iter_records' payloads)")
+        self._body.seek(self._start)
         raw: Any = self._body
         if self._chunked:
             raw = ChunkedDataReader(raw, decomp_type=None)
@@ -159,21 +166,83 @@ class _Position:
 _SPOOL_MAX = 8 * 1024 * 1024
 
 
-def _iterate(path: Path, fh: BinaryIO, skip: int, pos: _Position) -> Iterator[WarcRecord]:
-    """Yield records from ``fh``, skipping the first ``skip`` (already yielded by a prior pass)."""
+class _Collect(logging.Filter):
+    """Takes warcio's warnings about the record being read off the log, to report them as ours."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.messages.append(record.getMessage())
+        return False
+
+
+_WARCIO_LOG = logging.getLogger("warcio.recordloader")
+
+
+@contextmanager
+def _warcio_warnings(active: bool) -> Iterator[_Collect]:
+    """While reading one record: warcio's warnings collected instead of logged (when ``active``)."""
+    collect = _Collect()
+    if not active:
+        yield collect
+        return
+    _WARCIO_LOG.addFilter(collect)
+    try:
+        yield collect
+    finally:
+        _WARCIO_LOG.removeFilter(collect)
+
+
+# warcio parses HTTP headers only when the target URI starts with http:/https:. A response whose
+# URI is broken (``xhttps://``, a bare path) still holds an HTTP message: parse it ourselves, or
+# the page would be silently taken for a non-HTTP blob and lost.
+_HTTP_PARSER = ArcWarcRecordLoader().http_parser
+
+
+def _parse_http(rec: Any, spool: BinaryIO) -> int:
+    """Parse the HTTP headers warcio skipped into ``rec.http_headers``; returns where the payload starts."""
+    if rec.http_headers is not None or rec.rec_type not in ("response", "revisit"):
+        return 0
+    if not (rec.content_type or "").lower().startswith("application/http"):
+        return 0
+    spool.seek(0)
+    try:
+        rec.http_headers = _HTTP_PARSER.parse(spool)
+    except (StatusAndHeadersParserException, EOFError, ValueError):
+        return 0
+    return spool.tell()
+
+
+def _iterate(path: Path, fh: BinaryIO, skip: int, pos: _Position,
+             errors: list[WarcReadError] | None = None, payloads: Container[str] | None = None) -> Iterator[WarcRecord]:
+    """Yield records from ``fh``, skipping the first ``skip`` (already yielded by a prior pass).
+
+    warcio's own warnings about a record (an invalid WARC-Target-URI it repaired) become one
+    WarcReadError each in ``errors`` when given, instead of noise on stderr.
+    """
     it = ArchiveIterator(fh, arc2warc=False)
     index = 0
     while True:
         pos.offset = max(it.offset, 0)
         try:
-            rec = next(it)
+            with _warcio_warnings(errors is not None) as warned:
+                rec = next(it)
         except StopIteration:
             if skip == 0 and hasattr(fh, "fileno"):
                 yield from _unparsed_tail(path, it.offset, pos)
             return
         offset = it.offset
+        if errors is not None and index >= skip:
+            for message in dict.fromkeys(warned.messages):  # once per record
+                errors.append(WarcReadError(
+                    str(path), offset, f"{message} (warcio); read as {rec.rec_headers.get_header('WARC-Target-URI')}",
+                    hint="the tool that wrote this WARC did not percent-encode the URI; the record was still read"))
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as spool:
-            shutil.copyfileobj(rec.raw_stream, spool, 64 * 1024)
+            kept = payloads is None or rec.rec_type in payloads
+            if kept:
+                shutil.copyfileobj(rec.raw_stream, spool, 64 * 1024)
             it.read_to_end(rec)
             length = it.get_record_length()
             decomp = it.reader.decompressor if it.reader else None
@@ -182,10 +251,11 @@ def _iterate(path: Path, fh: BinaryIO, skip: int, pos: _Position) -> Iterator[Wa
                 # yielding, since this record's length would be meaningless.
                 raise ArchiveLoadFailed(_NON_CHUNKED)
             if index >= skip:
+                start = _parse_http(rec, spool) if kept else 0  # type: ignore[arg-type]
                 http = rec.http_headers
                 chunked = http is not None and (http.get_header("transfer-encoding") or "").lower() == "chunked"
                 pos.count += 1
-                yield WarcRecord(_info(path, rec, offset, length), spool, chunked)  # type: ignore[arg-type]
+                yield WarcRecord(_info(path, rec, offset, length), spool if kept else None, chunked, start)  # type: ignore[arg-type]
         index += 1
 
 
@@ -227,8 +297,12 @@ def _is_gzip(path: Path) -> bool:
         return fh.read(2) == b"\x1f\x8b"
 
 
-def iter_records(path: Path, *, errors: list[WarcReadError] | None = None) -> Iterator[WarcRecord]:
+def iter_records(path: Path, *, errors: list[WarcReadError] | None = None,
+                 payloads: Container[str] | None = None) -> Iterator[WarcRecord]:
     """Yield every readable record of the WARC/ARC at ``path`` (plain, gzip per record or whole).
+
+    ``payloads``: the record types whose payload the caller will read (default: all); the
+    others are skipped over without being copied, and their ``payload()`` raises RuntimeError.
 
     On a broken file the iteration stops at the break; the ``WarcReadError`` (file, offset,
     reason, hint) is appended to ``errors`` when given, else raised after the readable part.
@@ -244,7 +318,7 @@ def iter_records(path: Path, *, errors: list[WarcReadError] | None = None) -> It
         whole_gzip = False
         with fh:
             try:
-                yield from _iterate(path, fh, 0, pos)
+                yield from _iterate(path, fh, 0, pos, errors, payloads)
             except ArchiveLoadFailed as exc:
                 if _NON_CHUNKED in str(exc) and _is_gzip(path):
                     whole_gzip = True
@@ -255,14 +329,15 @@ def iter_records(path: Path, *, errors: list[WarcReadError] | None = None) -> It
             except Exception as exc:  # noqa: BLE001 - warcio raises many types on garbage; translate all
                 error = _translate(path, pos.offset, exc)
         if whole_gzip:
-            error = yield from _iter_whole_gzip(path, pos.count)
+            error = yield from _iter_whole_gzip(path, pos.count, errors, payloads)
     if error is not None:
         if errors is None:
             raise error
         errors.append(error)
 
 
-def _iter_whole_gzip(path: Path, already: int) -> Generator[WarcRecord, None, WarcReadError | None]:
+def _iter_whole_gzip(path: Path, already: int, errors: list[WarcReadError] | None = None,
+                     payloads: Container[str] | None = None) -> Generator[WarcRecord, None, WarcReadError | None]:
     """Second pass over a single-member gzip WARC through a streaming decompressor.
 
     Returns (as the generator's value) the error that stopped it, if any.
@@ -271,7 +346,7 @@ def _iter_whole_gzip(path: Path, already: int) -> Generator[WarcRecord, None, Wa
     with gzip.open(path, "rb") as gz:
         try:
             # warcio's own tell-counting wrapper: GzipFile.tell() goes wrong on corrupt tails.
-            yield from _iterate(path, UnseekableYetTellable(gz), already, pos)
+            yield from _iterate(path, UnseekableYetTellable(gz), already, pos, errors, payloads)
         except Exception as exc:  # noqa: BLE001 - see iter_records
             return WarcReadError(
                 str(path), pos.offset,

@@ -6,7 +6,9 @@ expected values are known from the generator. Every page is first written into a
 back with archive.records, so both tools see exactly the archived payload bytes.
 
 Run: .venv/bin/python bench/bench_extract.py [--runs 5] [--generated 60]
-Needs the ``bench`` extra (trafilatura >= 2). Writes only bench/out/.
+Real pages: .venv/bin/python bench/bench_extract.py --corpus [DIR] [--profile] compares `archive
+extract`, trafilatura and htmldate on the real-world corpus instead (see bench/realworld.py).
+Needs the ``bench`` extra (trafilatura >= 2, htmldate). Writes only bench/out/.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from warcio.warcwriter import WARCWriter
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import realworld  # noqa: E402  (bench/ is on sys.path when this file is run as a script)
 from archive.extract import extract_html  # noqa: E402
 from archive.records import iter_records  # noqa: E402
 
@@ -240,7 +243,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--generated", type=int, default=300)
+    ap.add_argument("--corpus", nargs="?", type=Path, const=realworld.CORPUS, default=None,
+                    help=f"real pages with ground truth instead (default: {realworld.CORPUS})")
+    ap.add_argument("--profile", action="store_true", help="with --corpus: where our extraction spends its time")
     args = ap.parse_args()
+    if args.corpus is not None:
+        return realworld.main(args.corpus, do_profile=args.profile)
     pages = archived(fixtures() + generate(args.generated))
     for p in pages:  # warm-up (imports, caches) outside the timing
         ours(p)

@@ -46,6 +46,8 @@ _ISO = re.compile(
     r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
 )
 _DOTTED = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?![\d.])")
+# ``25.04.24``: only where the element says it holds a date (a version number looks the same).
+_DOTTED_SHORT = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2})(?![\d.])")
 _SLASHED = re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?![\d/])")
 _TIME = r"(?:,?\s*(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?"
 _MDY = re.compile(rf"\b(?P<mon>{_EN_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.I)
@@ -88,6 +90,17 @@ def _hour(h: str | None, ampm: str | None) -> int | None:
     return hour
 
 
+def day_first_in(lang: str | None) -> bool | None:
+    """How a page in ``lang`` writes 02/10/2020: day first (most of the world, en-GB), month
+    first (en-US), or unknown (no language, or a bare ``en``)."""
+    low = (lang or "").strip().lower().replace("_", "-")
+    if not low:
+        return None
+    if low.startswith("en"):
+        return None if low == "en" else low not in ("en-us", "en-ph")
+    return True
+
+
 def normalize_date(value: object) -> str | None:
     """A machine-readable date (ISO 8601, RFC 2822, epoch-free) -> ISO string, or None."""
     if not isinstance(value, str):
@@ -113,18 +126,24 @@ def _from_iso(m: re.Match[str]) -> str | None:
     return _iso(y, mo, d, int(m["H"]), int(m["M"]), int(m["S"] or 0), _tz(m["tz"]))
 
 
-def find_date(text: str) -> tuple[str, int, int] | None:
-    """First printed date in ``text``: (ISO string, start, end) in the original string, or None."""
+def find_date(text: str, *, short_years: bool = False, day_first: bool | None = None) -> tuple[str, int, int] | None:
+    """First printed date in ``text``: (ISO string, start, end) in the original string, or None.
+
+    ``short_years`` also reads ``25.04.24`` (day, month, two-digit year): only for text that is
+    known to be a date (a ``date`` element), since version and section numbers look the same.
+    ``day_first`` settles ``02/10/2020`` where the page's language says how it writes dates
+    (None: such a date is not read).
+    """
     if not _ANY_DIGIT.search(text):
         return None  # most texts checked are names and sentences: skip the six date patterns
     text = text.translate(_DIGITS)  # same length, so positions still match the original
     ascii_text = text.isascii()
     lower = text.lower() if ascii_text else text
     found: list[tuple[int, int, str]] = []
-    for rx in (_ISO, _DOTTED, _MDY, _DMY, _AR, _SLASHED):
+    for rx in (_ISO, _DOTTED, _MDY, _DMY, _AR, _SLASHED, *((_DOTTED_SHORT,) if short_years else ())):
         caseless = _CASELESS.get(rx) if ascii_text else None
         for m in caseless.finditer(lower) if caseless is not None else rx.finditer(text):
-            iso = _match_to_iso(rx, m)
+            iso = _match_to_iso(rx, m, day_first)
             if iso:
                 found.append((m.start(), m.end(), iso))
                 break
@@ -134,18 +153,22 @@ def find_date(text: str) -> tuple[str, int, int] | None:
     return iso, start, end
 
 
-def _match_to_iso(rx: re.Pattern[str], m: re.Match[str]) -> str | None:
+def _match_to_iso(rx: re.Pattern[str], m: re.Match[str], day_first: bool | None = None) -> str | None:
     if rx is _ISO:
         return _from_iso(m)
     if rx is _DOTTED:
         return _iso(int(m["y"]), int(m["m"]), int(m["d"]))
+    if rx is _DOTTED_SHORT:
+        return _iso(2000 + int(m["y"]), int(m["m"]), int(m["d"]))  # news pages with such dates are this century
     if rx is _SLASHED:
         a, b = int(m["a"]), int(m["b"])
         if a > 12 >= b:
             return _iso(int(m["y"]), b, a)
         if b > 12 >= a:
             return _iso(int(m["y"]), a, b)
-        return None  # 03/04/2018: day-first or month-first is unknowable
+        if day_first is None:
+            return None  # 03/04/2018: day-first or month-first is unknowable without the language
+        return _iso(int(m["y"]), b, a) if day_first else _iso(int(m["y"]), a, b)
     if rx is _AR:
         mon = _AR_MON.search(m.group(0))
         return _iso(int(m["y"]), _ARABIC_MONTHS[mon.group(0)], int(m["d"])) if mon else None

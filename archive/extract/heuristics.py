@@ -8,11 +8,14 @@ conventions (``rel=author``) and the words site builders put in class names the 
 from __future__ import annotations
 
 import re
+from copy import deepcopy
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
 from lxml import etree
 
+from archive.extract import pagedates
 from archive.extract import values as v
 from archive.extract.dates import find_date, normalize_date
 from archive.extract.parse import body_of, clean, tag_of, text_content, text_of
@@ -56,12 +59,68 @@ def _chrome_itself(node: etree._Element) -> bool:
         words = ident
     else:
         words = f"{cls} {ident}" if ident else cls
-    return bool(_CHROME_WORDS.search(words.lower()))
+    words = words.lower()
+    if "category-" in words or "tag-" in words:
+        words = _TAXONOMY.sub(" ", words)
+    return bool(_CHROME_WORDS.search(words))
+
+
+# Blog engines tag a post's element with its taxonomy (``category-popular``, ``tag-social-media``):
+# words of the post's topics, not a sign that the element is furniture.
+_TAXONOMY = re.compile(r"(?:^|\s)(?:category|tag)-\S*")
+
+
+def _words(node: etree._Element) -> str:
+    """class and id of ``node``, lower-cased, without taxonomy classes."""
+    words = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+    return _TAXONOMY.sub(" ", words) if "category-" in words or "tag-" in words else words
 
 
 # Memo of _chrome_itself for one document, keyed by element: lxml keeps one proxy per node while
 # a reference lives (the memo holds them), so identity keys are stable. Created per extraction.
-Memo = dict[etree._Element, bool]
+class Memo(dict[etree._Element, bool]):
+    page_text: int = -1  # length of the body's text, measured once, when first needed
+
+
+# Furniture by name that stays furniture however much text it holds (a long comment thread).
+_ALWAYS_CHROME = re.compile(r"comment|related|recommend|popular|most-read|trending|outbrain|taboola|teaser|newsletter|cookie")
+
+
+def is_furniture(el: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """A narrower :func:`is_chrome` for dates: comments, teasers and lists of other articles,
+    navigation and sidebars. A post's own header or footer (where blogs print the date) is not."""
+    node: etree._Element | None = el
+    while node is not None:
+        got = memo.get(node)
+        if got is None:
+            tag = node.tag if isinstance(node.tag, str) else ""
+            words = _words(node)
+            got = memo[node] = tag == "nav" or (node.get("role") or "").lower() == "navigation" or bool(
+                words.strip() and _FURNITURE.search(words) and not _holds_page(node, memo))
+        if got:
+            return True
+        node = node.getparent()
+    return False
+
+
+_FURNITURE = re.compile(_ALWAYS_CHROME.pattern + r"|sidebar|side-bar|(?:^|[\s_-])(?:nav|navbar|menu|widget-area)(?:$|[\s_-])")
+
+
+def _holds_page(node: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """True when ``node`` holds most of the page's text: then it is the page, not furniture.
+
+    Blog engines wrap the whole post in a ``widget``, some CMSs the whole page in a ``<header>``.
+    """
+    if _ALWAYS_CHROME.search(_words(node)):
+        return False
+    total = getattr(memo, "page_text", -1)
+    if total < 0:
+        root = node.getroottree().getroot()
+        body = body_of(root) if root is not None else None
+        total = len(text_content(body)) if body is not None else 0
+        if isinstance(memo, Memo):
+            memo.page_text = total
+    return total > 0 and len(text_content(node)) * 2 > total
 
 
 def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo | None = None) -> bool:
@@ -70,14 +129,14 @@ def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo
     Ancestors inside the article root (an ``<article>``'s own ``<header>``) are not chrome.
     """
     if memo is None:
-        memo = {}
+        memo = Memo()
     node: etree._Element | None = el
     while node is not None:  # el, then its ancestors: most checks stop at the first or second
         if node is root:
             return False
         got = memo.get(node)
         if got is None:
-            got = memo[node] = _chrome_itself(node)
+            got = memo[node] = _chrome_itself(node) and not _holds_page(node, memo)
         if got:
             return True
         node = node.getparent()
@@ -99,7 +158,7 @@ def _paragraph_text(el: etree._Element, memo: Memo) -> int:
 
 def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
     """The element holding the article: ``<article>``/``<main>``, else the densest text block."""
-    memo = {} if memo is None else memo
+    memo = Memo() if memo is None else memo
     body = body_of(doc)
     if body is None:
         return doc
@@ -138,6 +197,35 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
 class Visible:
     found: v.Found
     title_suffix: str | None  # the site name a ``<title>`` ends with; read only when headline or publisher is wanted
+    displayed: str | None = None  # the article's own <h1>, when there is exactly one candidate
+
+
+def split_title(title: str) -> list[str]:
+    """``A | B - C`` -> [A, B, C] on the separators titles use between headline and site name."""
+    return _TITLE_SEP.split(title)
+
+
+def is_label(heading: str, title: str) -> bool:
+    """True when ``heading`` is a short name (site, section, blog) that the page's ``<title>``
+    lists beside a longer segment: "News" in "Auf das erste Elektron kommt es an - News - Site"."""
+    parts = [p.strip() for p in _TITLE_SEP.split(title)]
+    if len(parts) < 2 or len(heading.split()) > 4:
+        return False
+    low = heading.casefold()
+    # Not the first segment: "Headline - Site" with the headline as <h1> is the common case.
+    return any(p.casefold() == low for p in parts[1:]) and max(len(p) for p in parts) > len(heading) * 2
+
+
+def _after_label(label: str, title: str) -> str:
+    """The title's headline segment: the longest after the label, else the longest."""
+    parts = [p.strip() for p in _TITLE_SEP.split(title)]
+    low = label.casefold()
+    at = next(i for i, p in enumerate(parts) if i and p.casefold() == low)
+    return max(parts[at + 1:] or parts, key=len)
+
+
+def title_separators(title: str) -> Iterator[re.Match[str]]:
+    return _TITLE_SEP.finditer(title)
 
 
 def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
@@ -156,37 +244,115 @@ def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
     return title, None
 
 
+# Parts of a heading that are not the headline: a kicker/overline above it, text for screen
+# readers only ("Headline:"), a date or a category label.
+_KICKER = re.compile(r"kicker|overline|topline|dachzeile|roofline|eyebrow|supertitle|pretitle|"
+                     r"sr-only|screen-reader|visually-hidden|visuallyhidden|hidden|category|rubric|label|date")
+
+
+def _is_kicker(el: etree._Element) -> bool:
+    """A kicker or label by its class, or a part that opens with a date (``<small>02.02.2022 • Sport</small>``)."""
+    if not isinstance(el.tag, str):
+        return False
+    if _KICKER.search(f"{el.get('class') or ''} {el.get('id') or ''}".lower()):
+        return True
+    found = find_date(" ".join("".join(islice(el.itertext(), 2)).split())[:40])
+    return found is not None and found[1] == 0
+
+
+def heading_text(h: etree._Element) -> str:
+    """Text of a heading without its kicker, screen-reader label or date part; soft hyphens removed."""
+    got = text_of(h)
+    if len(h) and any(_is_kicker(child) for child in h):
+        copy = deepcopy(h)  # never edit the document other scans read
+        for child in copy:
+            if _is_kicker(child):
+                child.clear(keep_tail=True)
+        rest = text_of(copy)
+        if rest:  # a heading that is all kicker keeps its text
+            got = rest
+    return got.replace("\xad", "")
+
+
 def _headline(doc: etree._Element, root: etree._Element, site: str | None, memo: Memo) -> str | None:
     candidates = [h for h in root.iter("h1") if not is_chrome(h, root, memo)] or [
         h for h in doc.iter("h1") if not is_chrome(h, None, memo)
     ]
     for h in candidates:
-        got = text_of(h)
+        got = heading_text(h)
         if got and len(got) > 3 and (not site or got.lower() != site.lower()):
             return got
     return None
 
 
 def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[str, str]]:
-    for scope in (root, doc):
-        for el in scope.iter():
-            if not isinstance(el.tag, str) or is_chrome(el, root if scope is root else None, memo):
-                continue
-            rel = (el.get("rel") or "").lower()
-            attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
-            if "author" in rel.split() or _BYLINE_WORDS.search(attrs):
-                if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
-                    continue
-                raw = text_of(el)
-                got = [a for a in v.agents(raw) if not find_date(a["name"])]
-                if got and len(raw) <= 120:
-                    return got
-            elif tag_of(el) in ("p", "div", "span", "address") and len(el) <= 3:
-                m = _BY_PREFIX.match(text_of(el))
-                if m and len(text_of(el)) <= 90:
-                    got = v.agents(m.group(1))
-                    if got:
-                        return got
+    """The first byline in the article block; else the first in the page outside furniture;
+    else the first outside comments, teasers, navigation and sidebars (blogs print the author
+    in the post's footer, which the strict test calls furniture). One walk over the page."""
+    furniture: dict[etree._Element, bool] = {}
+    page: list[dict[str, str]] = []
+    fallback: list[dict[str, str]] = []
+    for el in doc.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        # Cheap rejections first (most elements): no attributes and no "By ..." start.
+        if not el.keys() and not (tag in _BYLINE_TAGS and len(el) <= 3):
+            continue
+        got = _byline_of(el)
+        if not got:
+            continue
+        if root is not doc and _within(el, root):
+            if not is_chrome(el, root, memo):
+                return got
+        if not page and not is_chrome(el, None, memo):
+            page = got
+        elif not fallback and not page and not is_furniture(el, furniture):
+            fallback = got
+    return page or fallback
+
+
+def _within(el: etree._Element, root: etree._Element) -> bool:
+    node: etree._Element | None = el
+    while node is not None:
+        if node is root:
+            return True
+        node = node.getparent()
+    return False
+
+
+_NAME_PART = etree.XPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
+
+
+_BY_START = re.compile(r"\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\b", re.I)
+_BYLINE_TAGS = frozenset({"p", "div", "span", "address"})
+
+
+def _byline_of(el: etree._Element) -> list[dict[str, str]]:
+    """The names of a byline element, else []. Runs on every element of a page: the common
+    case (no attributes, no "By" at the start) is rejected before any text is built."""
+    if el.keys():
+        rel = (el.get("rel") or "").lower()
+        attrs = " ".join((el.get("class") or "", el.get("id") or "", el.get("itemprop") or "")).lower()
+    else:
+        rel = attrs = ""
+    if attrs and ("author" in rel.split() or _BYLINE_WORDS.search(attrs)):
+        if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
+            return []
+        # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
+        part = next(iter(_NAME_PART(el)), None) if len(el) else None
+        raw = text_of(part) if part is not None else text_of(el)
+        got = [a for a in v.agents(raw) if not find_date(a["name"])]
+        if got and len(raw) <= 120:
+            return got
+    elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
+        # The first text pieces only: a big <div> with three children must not be stringified.
+        if not _BY_START.match("".join(islice(el.itertext(), 3))):
+            return []
+        text = text_of(el)
+        m = _BY_PREFIX.match(text)
+        if m and len(text) <= 90:
+            return v.agents(m.group(1))
     return []
 
 
@@ -214,7 +380,7 @@ def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str |
         if not raw or len(raw) > 80 or is_chrome(el, root, memo):
             continue
         found = find_date(raw)
-        if not found:
+        if not found or pagedates.not_published(el, raw[:found[1]]):
             continue
         iso, start, end = found
         before, after = raw[:start].strip(), raw[end:].strip()
@@ -291,19 +457,25 @@ def word_count(text: str) -> int:
 
 
 def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
-            need: frozenset[str] | None = None, memo: Memo | None = None) -> Visible:
+            need: frozenset[str] | None = None, memo: Memo | None = None, url: str = "") -> Visible:
     """Visible-page values for the fields in ``need`` (all when None): the structured sources
     usually cover most fields, and the page scan is the expensive part of extraction."""
     want = (lambda f: True) if need is None else need.__contains__
-    memo = {} if memo is None else memo
+    memo = Memo() if memo is None else memo
     found: v.Found = {}
-    from_title, suffix = "", None
-    if want("headline") or want("publisher"):
+    from_title, suffix, title = "", None, ""
+    if want("headline") or want("publisher") or want("displayed"):
         title_el = next(doc.iter("title"), None)  # C-level walk; find(".//") goes through ElementPath
         title = text_of(title_el) if title_el is not None else ""
         from_title, suffix = title_parts(title, site_name) if title else ("", None)
+    displayed = None
+    if want("headline") or want("displayed"):
+        displayed = _headline(doc, root, site_name, memo)
+        if displayed and is_label(displayed, title):
+            # The <h1> is the site's or section's name; the title's longest segment is the headline.
+            from_title, displayed = _after_label(displayed, title), None
     if want("headline"):
-        headline = _headline(doc, root, site_name, memo) or (from_title or None)
+        headline = displayed or (from_title or None)
         if headline:
             found["headline"] = headline
     if want("author"):
@@ -312,6 +484,9 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
             found["author"] = authors
     if want("datePublished") or want("contentLocation"):
         published, place, dateline = _date_and_place(root, memo)
+        if published is None and want("datePublished"):
+            furniture: dict[etree._Element, bool] = {}
+            published = pagedates.find(doc, root, url, lambda el, within: is_furniture(el, furniture))
         if published:
             found["datePublished"] = published
         if place:
@@ -326,4 +501,4 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
         count = word_count(body_text(root, memo))
         if count:
             found["wordCount"] = count
-    return Visible(found=found, title_suffix=suffix)
+    return Visible(found=found, title_suffix=suffix, displayed=displayed)

@@ -22,6 +22,9 @@ ARTICLE_TYPES = frozenset({
     "liveblogposting", "socialmediaposting", "report", "scholarlyarticle", "techarticle", "satiricalarticle",
 })
 _PAGE_TYPES = frozenset({"webpage", "itempage", "collectionpage", "medicalwebpage"})
+# Nodes that are parts of a page or other things, never the page's own work.
+_NOT_THE_PAGE = frozenset({"comment", "answer", "review", "imageobject", "person", "organization", "website",
+                           "breadcrumblist", "listitem", "offer", "event"})
 _CDATA = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 
 
@@ -80,6 +83,13 @@ def extract(doc: etree._Element, base: str) -> v.Found:
 
     articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
     if not articles:
+        # Yoast and similar plugins describe a post as a lone WebPage that still carries the
+        # post's datePublished/author: read that page node as the article.
+        articles = [n for n in nodes if _types(n) & _PAGE_TYPES and (n.get("datePublished") or n.get("author"))]
+    if not articles:
+        # Other creative works (Recipe, HowTo, VideoObject as the page's subject) still date the page.
+        articles = [n for n in nodes if n.get("datePublished") and not _types(n) & _NOT_THE_PAGE]
+    if not articles:
         return {}
     # Several article nodes (related-article teasers, breadcrumbs): the one with most fields wins.
     art = max(articles, key=lambda n: (bool(n.get("headline")), len(n)))
@@ -94,7 +104,9 @@ def extract(doc: etree._Element, base: str) -> v.Found:
         return got if got not in v.EMPTY_NO_DICT else page.get(key)
 
     found: v.Found = {}
-    _set(found, "headline", v.text(art.get("headline")) or v.text(art.get("name")))
+    # A page node's name is the <title> (with the site name): the page's own headline is better.
+    if _types(art) & ARTICLE_TYPES:
+        _set(found, "headline", v.text(art.get("headline")) or v.text(art.get("name")))
     _set(found, "alternativeHeadline", v.text(art.get("alternativeHeadline")))
     _set(found, "description", v.text(pick("description")))
     _set(found, "author", v.agents(art.get("author"), resolve) or v.agents(art.get("creator"), resolve))

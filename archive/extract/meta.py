@@ -4,6 +4,7 @@ Dublin Core and Highwire ``citation_*``. Returns one Found per source so precede
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -45,6 +46,27 @@ def _collect(doc: etree._Element) -> dict[str, list[str]]:
     return tags
 
 
+# Any other name a CMS gives its publication date (``og:article:published_time``,
+# ``article:published:time``, ``cXenseParse:publishtime``, ``dtk:publishdate``, ``pub_date``...):
+# the name, letters only, says published/issued/created plus date or time.
+_PUBLISHED_NAME = re.compile(r"(?:publish|published|publication|pub|issued|created|create|release|upload)(?:ed)?(?:date|time|datetime|on)"
+                             r"|date(?:published|issued|created|ofpublication)|published$|issued$|created$")
+_NOT_PUBLISHED_NAME = re.compile(r"modif|updat|expir|publisher|principle|unix|timestamp|revision|prep|cook|total")
+
+
+_AUTHOR_LABEL = re.compile(r"(?i)written|verfasst|geschrieben|author|autor|auteur|escrito|scritto|\bby\b|\bvon\b|\bpar\b")
+
+
+def _published_anywhere(tags: dict[str, list[str]]) -> str | None:
+    for key, values in tags.items():  # document order of first appearance
+        name = re.sub(r"[^a-z]", "", key)
+        if _PUBLISHED_NAME.search(name) and not _NOT_PUBLISHED_NAME.search(name):
+            got = normalize_date(values[0])
+            if got:
+                return got
+    return None
+
+
 def _first(tags: dict[str, list[str]], *keys: str) -> str | None:
     for key in keys:
         got = tags.get(key)
@@ -78,7 +100,7 @@ def extract(doc: etree._Element, base: str, headers: Sequence[tuple[str, str]] =
         _opengraph(page.opengraph, tags, base)
     if has_twitter:
         _twitter(page.twitter, tags, base)
-    if has_meta:
+    if has_meta or has_og:  # og:article:published_time and kin are read by the catch-all
         _meta(page.meta, tags)
     _page(page, doc, base, headers)
     return page
@@ -102,6 +124,12 @@ def _twitter(tw: v.Found, tags: dict[str, list[str]], base: str) -> None:
     _put(tw, "headline", _first(tags, "twitter:title"))
     _put(tw, "description", _first(tags, "twitter:description"))
     _put(tw, "image", v.images(_all(tags, "twitter:image", "twitter:image:src"), base))
+    # Yoast's reading cards: twitter:label1 "Written by" / "Verfasst von" + twitter:data1 the name.
+    for n in range(1, 5):
+        label, data = _first(tags, f"twitter:label{n}"), _first(tags, f"twitter:data{n}")
+        if label and data and _AUTHOR_LABEL.search(label):
+            _put(tw, "author", v.agents(data))
+            break
 
 
 def _meta(m: v.Found, tags: dict[str, list[str]]) -> None:
@@ -113,7 +141,7 @@ def _meta(m: v.Found, tags: dict[str, list[str]]) -> None:
     _put(m, "datePublished", normalize_date(_first(
         tags, "date", "pubdate", "publishdate", "publish-date", "publish_date", "article.published", "dc.date.issued",
         "dcterms.issued", "dc.date", "dcterms.date", "citation_publication_date", "citation_date", "citation_online_date",
-        "sailthru.date", "parsely-pub-date", "datepublished")))
+        "sailthru.date", "parsely-pub-date", "datepublished")) or _published_anywhere(tags))
     _put(m, "dateModified", normalize_date(_first(tags, "last-modified", "dc.date.modified", "dcterms.modified", "article.updated", "datemodified")))
     _put(m, "inLanguage", v.language(_first(tags, "dc.language", "dcterms.language", "citation_language", "content-language", "language")))
     _put(m, "keywords", v.keywords(_all(tags, "news_keywords", "keywords", "dc.subject", "citation_keywords")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -14,6 +15,7 @@ from lxml import etree
 _PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True, default_doctype=False)
 _STRING = etree.XPath("string()")
 _EMPTY = "<html><head></head><body></body></html>"
+_XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "object", "select", "button"})
 _BLOCK = frozenset({
@@ -40,6 +42,10 @@ def parse_html(text: str) -> etree._Element:
     """Parse (possibly broken) HTML; always returns an ``<html>`` root, empty if nothing parses."""
     if _has_bad_chars(text):
         text = _BAD_CHARS.sub(" ", text)
+    if "<?xml" in text[:1024]:
+        # XHTML's ``<?xml ... encoding="utf-8"?>``: lxml refuses a decoded string that declares
+        # an encoding (ValueError), which used to leave the whole page unread.
+        text = _XML_DECL.sub("", text, count=1)
     if text and not text.isspace():  # text.strip(), without copying the page
         try:
             root = etree.fromstring(text, parser=_PARSER)
@@ -65,8 +71,20 @@ def text_content(el: etree._Element) -> str:
 
 
 def clean(text: str | None) -> str:
-    """Collapse whitespace (including NBSP) and trim."""
-    return " ".join(text.split()) if text else ""  # str.split is several times faster than re.sub
+    """Collapse whitespace (including NBSP) and trim; decode HTML character references.
+
+    JSON-LD and ``<meta content>`` often hold text still escaped for HTML (``R&uuml;ckbau``,
+    ``&#8217;``, even ``&amp;#038;``): a reader must never see those in a record.
+    """
+    if not text:
+        return ""
+    if "&" in text:
+        for _ in range(2):  # double-escaped text (``&amp;#8211;``) is common in CMS output
+            decoded = html.unescape(text)
+            if decoded == text:
+                break
+            text = decoded
+    return " ".join(text.split())  # str.split is several times faster than re.sub
 
 
 def text_of(el: etree._Element) -> str:

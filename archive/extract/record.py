@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import re
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 import archive
 from archive.errors import ArchiveError, ExtractError
-from archive.extract import heuristics, images, jsonld, meta, microdata
+from archive.extract import heuristics, images, jsonld, meta, microdata, pagedates
 from archive.extract import values as v
 from archive.extract.decode import decode_body
 from archive.extract.parse import absolute, base_url, body_of, parse_html
@@ -36,11 +39,135 @@ def _merge_images(chosen: list[dict[str, str]], page: list[dict[str, str]]) -> l
     return out
 
 
-def _strip_suffix(title: str, site: str | None) -> str:
-    if not site:
+def _strip_suffix(title: str, site: str | None, url: str = "", title_suffix: str | None = None) -> str:
+    """``Headline | Site`` -> ``Headline`` when the segment names the site: its name, the
+    ``<title>``'s site segment, or the host (``| homify`` on homify.de, ``BMAS - `` on bmas.de)."""
+    if site:
+        head, suffix = heuristics.title_parts(title, site)
+        if suffix and suffix.lower() == site.lower():
+            return head
+    parts = heuristics.split_title(title)
+    if len(parts) < 2:
         return title
-    head, suffix = heuristics.title_parts(title, site)
-    return head if suffix and suffix.lower() == site.lower() else title
+    host = "".join(ch for ch in (urlsplit(url).hostname or "").lower() if ch.isalnum())
+    names = {n.casefold() for n in (site, title_suffix) if n}
+
+    def is_site(part: str) -> bool:
+        squashed = "".join(ch for ch in part.casefold() if ch.isalnum())
+        if part.casefold() in names:
+            return True
+        return len(squashed) >= 3 and bool(host) and (squashed in host or any(
+            len(label) >= 4 and label in squashed for label in (urlsplit(url).hostname or "").lower().split(".")[:-1]
+            if label not in ("www", "blog", "news")))
+
+    # Cut at the separator itself, so the headline keeps its own dashes and bars.
+    seps = list(heuristics.title_separators(title))
+    if is_site(parts[-1]):
+        return title[:seps[-1].start()].strip()
+    if is_site(parts[0]):
+        return title[seps[0].end():].strip()
+    return title
+
+
+# Names that are an organisation or an account, not a person: a legal form, a domain, a login.
+_NOT_PERSON = re.compile(r"(?i)\b(?:gmbh|ag|inc|ltd|llc|verlag|redaktion|editorial team)\b|\be\.\s?v\.|\bs\.a\.|"
+                         r"\w\.(?:com|de|at|ch|org|net|it|fr|es|info)\b|^[a-z0-9]+(?:[._][a-z0-9]+)+$|^[a-z]{12,}$")
+
+
+def _organisation_only(authors: list[dict[str, str]], site: str | None, url: str) -> bool:
+    """True when every structured author is the publication itself (an Organization, the site
+    name, the site's domain) or an account name (``christian.stadtfeld``): the person the page
+    names in its byline is then the better answer."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    for agent in authors:
+        name = agent.get("name", "").casefold()
+        if agent.get("@type") == "Organization" or (site and name == site.casefold()):
+            continue
+        if _NOT_PERSON.search(agent.get("name", "")):
+            continue
+        squashed = name.replace(" ", "").removeprefix("www.")
+        if host and (squashed in host or host.split(".")[0] in squashed or "www." in name):
+            continue
+        return False
+    return True
+
+
+def _prefer_displayed(record: dict[str, object], fields: dict[str, str], displayed: str | None) -> None:
+    """The headline is the one the page shows (what a reader and a citation see); a different
+    headline in the structured data is kept as ``alternativeHeadline`` (see the schema)."""
+    chosen = record.get("headline")
+    if not displayed or not isinstance(chosen, str) or fields.get("headline") == "heuristic":
+        return
+    if displayed.casefold() == chosen.casefold():
+        return
+    if "alternativeHeadline" not in record:
+        record["alternativeHeadline"], fields["alternativeHeadline"] = chosen, fields["headline"]
+    record["headline"], fields["headline"] = displayed, "heuristic"
+
+
+_UTC = ("Z", "+00:00")
+
+
+def _published(sources: list[tuple[str, v.Found]], value: str, source: str) -> tuple[str, str]:
+    """Among the sources' publication dates, the one to keep.
+
+    - ``article:published_time`` outranks article microdata, which often carries the date an
+      article was republished or moved;
+    - a date written in UTC loses to the same moment written in the publisher's own time zone
+      (``2023-11-09T06:35Z`` vs ``2023-11-08T22:35-08:00``): readers and citations use the local day.
+    """
+    dates = [(src, str(found["datePublished"])) for src, found in sources if found.get("datePublished")]
+    if source == "microdata":
+        og = next((d for src, d in dates if src == "opengraph"), None)
+        if og:
+            value, source = og, "opengraph"
+    if value.endswith(_UTC) and "T" in value:
+        moment = _instant(value)
+        for src, other in dates:
+            if other[:10] == value[:10] or "T" not in other or other.endswith(_UTC):
+                continue
+            when = _instant(other)
+            if moment is None:
+                break
+            if when is not None and abs((when - moment).total_seconds()) <= 60:
+                return other, src
+            if when is None and _local_of(other, moment):
+                return other, src
+    return value, source
+
+
+def _local_of(naive: str, moment: datetime) -> bool:
+    """True when the zone-less ``naive`` is ``moment`` on some wall clock (a whole quarter-hour
+    offset of at most 14 hours): the same publication, written in local time."""
+    try:
+        wall = datetime.fromisoformat(naive)
+    except ValueError:
+        return False
+    if wall.tzinfo is not None:
+        return False
+    shift = (wall - moment.replace(tzinfo=None)).total_seconds()
+    return shift != 0 and abs(shift) <= 14 * 3600 and shift % 900 == 0
+
+
+def _instant(value: str) -> datetime | None:
+    try:
+        got = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return got if got.tzinfo is not None else None
+
+
+def _local_day(value: str, source: str, url: str) -> tuple[str, str]:
+    """A dated permalink (``/2023/11/08/``) names the day in the publisher's own calendar; a
+    structured date one day off is the same moment written in UTC (``2023-11-09T01:09Z``)."""
+    from_url = pagedates.url_date(url)
+    if from_url is None or value[:10] == from_url:
+        return value, source
+    try:
+        days = abs((date.fromisoformat(value[:10]) - date.fromisoformat(from_url)).days)
+    except ValueError:
+        return value, source
+    return (from_url, "url") if days == 1 else (value, source)
 
 
 def _editions(page: meta.PageMeta, url: str, own_lang: str | None) -> dict[str, Any]:
@@ -77,15 +204,19 @@ def build(
         ("meta", page.meta),
     ]
     site = next((f["publisher"]["name"] for _, f in sources if "publisher" in f), None)
-    memo: heuristics.Memo = {}  # chrome verdicts, shared by every scan of this document
+    memo = heuristics.Memo()  # chrome verdicts, shared by every scan of this document
     root = heuristics.main_root(doc, memo)
     have = {key for _, found in sources for key in found}
     # contentLocation/dateline come with the date scan; wordCount is always measured; the
     # publisher falls back to the <title>'s site-name suffix.
     need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount",
                                  "publisher")
-                     if f not in have or f == "contentLocation" and "dateline" not in have)
-    visible = heuristics.extract(doc, root, site, need, memo)
+                     if f not in have or f == "contentLocation" and "dateline" not in have) | {"displayed"}
+    structured_author = next((f["author"] for _, f in sources if f.get("author")), None)
+    org_author = structured_author is not None and _organisation_only(structured_author, site, url)
+    if org_author:
+        need = need | {"author"}  # look for the person the page names
+    visible = heuristics.extract(doc, root, site, need, memo, url)
     if visible.title_suffix and site is None:
         visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
     sources.append(("heuristic", visible.found))
@@ -113,9 +244,15 @@ def build(
         if name not in best:
             continue
         value, source = best[name]
-        if name == "headline" and source in ("opengraph", "meta"):
-            value = _strip_suffix(str(value), site)
+        if name == "headline" and source != "heuristic":
+            value = _strip_suffix(str(value), site, url, visible.title_suffix)
+        if name == "datePublished":
+            value, source = _published(sources, str(value), source)
+            value, source = _local_day(str(value), source, url)
         record[name], fields[name] = value, source
+    _prefer_displayed(record, fields, visible.displayed)
+    if org_author and visible.found.get("author"):
+        record["author"], fields["author"] = visible.found["author"], "heuristic"
     # Without <article>/<main> the text-density root is a guess; images just outside it (a
     # photo above the text block) are still article images, so look in the whole body then.
     semantic = root.tag in ("article", "main") or (root.get("role") or "").lower() == "main"

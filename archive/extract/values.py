@@ -15,7 +15,22 @@ EMPTY: tuple[Any, ...] = (None, "", [], {})
 EMPTY_NO_DICT: tuple[Any, ...] = (None, "", [])
 
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "ngo", "governmentorganization"}
-_BY = re.compile(r"^(?:by|from|written by|بقلم|كتب|نووسینی)\s*[:\-]?\s+", re.I)
+# Byline labels in the languages of the pages we meet: "Posted by", "Veröffentlicht von",
+# "Autor:", "Erstellt von", "Texte :"... stripped before the name (and a name that is only a
+# label is no name).
+_LABEL = (r"(?:(?:posted|published|written|created|reported|edited|photos?|words|story|text|interview|"
+          r"veröffentlicht|erstellt|geschrieben|verfasst|eingestellt|publié|écrit|publicado|escrito|scritto)\s*"
+          r"(?:by|von|vom|am|on|par|por|da|am)?|by|from|von|vom|par|por|autor(?:in)?|author|auteur|autore|"
+          r"texte?|بقلم|كتب|نووسینی)")
+_BY = re.compile(rf"^[\s~\-–—|:•·]*(?:{_LABEL}\s*[:\-–—]?\s+)+", re.I)
+_ONLY_LABEL = re.compile(rf"^[\s~\-–—|:•·]*{_LABEL}?\s*(?:on|am|by|von|:)?\s*[:\-–—]?\s*$|^(?:follow|share|more|mehr)$", re.I)
+_TRAILING = re.compile(r"[\s~\-–—|:•·,]+$")
+# What follows the author's name in a credit line and is not a name: a translator or photo
+# credit, a social handle, an academic title.
+_CREDIT_TAIL = re.compile(r"(?i)\s+(?:(?:übersetzt von|translated by|traduit par)\s*:?|fotos?\s*:|photos?\s*:|bilder?\s*:)\s.*$"
+                          r"|\s+@\w+$|,?\s+(?:ph\.?d|m\.?d|mba|msc)\.?$")
+_TEXT_AND_PHOTOS = re.compile(r"(?i)^(?:text\s*(?:&|und|and)\s*)?(?:fotos?|photos?|bilder?)\s*:\s*|^(?:&\s*)?(?:fotos?|photos?)\s*:\s*"
+                              r"|^(?:quelle|source|fuente|source)\s*:\s*")
 _NAME_SEP = re.compile(r"\s+(?:and|&|und|et|y|و)\s+|\s*;\s*|\s*،\s*")
 _TWO_DIGITS = re.compile(r"\d{2}")
 _KEYWORD_SEP = re.compile(r"\s*[,;،]\s*")
@@ -60,7 +75,8 @@ def as_list(value: Any) -> list[Any]:
 
 def _split_names(name: str) -> list[str]:
     """``A, B and C`` -> three names, but ``Smith, John`` (one comma, two words) stays one."""
-    name = _BY.sub("", name).strip()
+    name = _TEXT_AND_PHOTOS.sub("", _BY.sub("", name).strip())
+    name = _TRAILING.sub("", _CREDIT_TAIL.sub("", name)).strip().lstrip("~-–—|:•· ")
     parts = _NAME_SEP.split(name)
     out: list[str] = []
     for part in parts:
@@ -75,6 +91,8 @@ def _split_names(name: str) -> list[str]:
 def plausible_name(name: str) -> bool:
     """A byline name, not a URL, date, sentence or empty label."""
     if not name or len(name) > 80 or name.startswith(("http://", "https://", "www.", "@")):
+        return False
+    if _ONLY_LABEL.match(name):
         return False
     if _TWO_DIGITS.search(name) or len(name.split()) > 7:
         return False

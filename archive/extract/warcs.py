@@ -7,12 +7,14 @@ then a candidate. A revisit is resolved to the response holding the same payload
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.errors import ArchiveError, ExtractError, SchemaError
 from archive.extract.decode import MAX_DECODED
+from archive.extract.parse import absolute
 from archive.extract.record import extract_html
 from archive.extract.schema import validate_record
 from archive.records import RecordInfo, iter_records
@@ -44,7 +46,7 @@ def _plan(paths: Sequence[Path]) -> _Plan:
     # Pass one reads only headers and metadata blocks; unreadable parts are reported in pass two.
     for path in paths:
         ids = responses.setdefault(path, set())
-        for rec in iter_records(path, errors=[]):
+        for rec in iter_records(path, errors=[], payloads=("metadata",)):  # bodies are read in pass two
             info = rec.info
             if info.rec_type in ("response", "revisit") and info.record_id:
                 ids.add(info.record_id)
@@ -66,7 +68,15 @@ def _plan(paths: Sequence[Path]) -> _Plan:
 def _is_candidate(info: RecordInfo, plan: _Plan) -> bool:
     if info.warc in plan.ours:
         return info.record_id in plan.targets
-    return info.rec_type == "response" and info.status == 200 and info.mime in _HTML
+    return info.rec_type == "response" and info.status == 200 and (info.mime in _HTML or info.mime is None)
+
+
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b", re.I | re.S)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """For a response without a Content-Type: does the body start the way an HTML page does?"""
+    return bool(_HTML_START.match(body[:2048]))
 
 
 def _provenance(info: RecordInfo) -> dict[str, object]:
@@ -113,9 +123,14 @@ def extract_warcs(
         if original is not None:
             prov["warc"]["refersTo"] = {"filename": original.warc.name, "recordId": original.record_id or "",  # type: ignore[index]
                                         "offset": original.offset}
+        # Wget 1.19-1.20 wrapped every WARC-Target-URI in <...> (a known bug): unwrap it.
+        page_url = (info.target_uri or "").strip().removeprefix("<").removesuffix(">")
+        if absolute(page_url, page_url) is None:
+            report(ExtractError(f"{info.warc} at offset {info.offset}: HTML response for {page_url!r} not extracted: "
+                                "its WARC-Target-URI is not an absolute http(s) URL",
+                                hint="the page is kept in the WARC; fix the URI with a WARC editor to extract it"))
+            return None
         try:
-            # Wget 1.19-1.20 wrapped every WARC-Target-URI in <...> (a known bug): unwrap it.
-            page_url = (info.target_uri or "").strip().removeprefix("<").removesuffix(">")
             record = extract_html(body, url=page_url, headers=headers, provenance=prov)
         except ArchiveError as exc:
             report(exc)
@@ -147,6 +162,8 @@ def extract_warcs(
                                     hint="the page is kept in the WARC; only its metadata was not extracted"))
                 continue
             headers = info.http_headers or ()
+            if candidate and info.mime is None and not keep and not looks_like_html(body):
+                continue  # an untyped response that is not a page (an image, a feed): not an article
             if keep and info.payload_digest:
                 originals.setdefault(info.payload_digest, (body, headers, info))
             if candidate and (record := one(info, body, headers, None)) is not None:

@@ -46,3 +46,27 @@ def test_unknown_property_and_bad_provenance_source_are_rejected(extract: Extrac
     with pytest.raises(SchemaError) as info:
         validate_record(record)
     assert {p.path for p in info.value.problems} >= {"/", "/provenance/fields/headline"}
+
+
+def test_inlined_schema_finds_what_the_ref_schema_finds() -> None:
+    # The validator runs on a copy of the schema with its $defs inlined (speed); it must judge
+    # every record exactly as the published schema does.
+    import json as _json
+
+    from jsonschema import Draft202012Validator
+
+    from archive.extract.schema import SCHEMA_PATH, _validator
+
+    published = Draft202012Validator(_json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    bad = [
+        {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "", "url": "ftp://x", "provenance": {}},
+        {"@context": "https://schema.org", "@type": "NewsArticle", "author": [{"@type": "Robot"}], "image": "x",
+         "datePublished": 5, "inLanguage": "english!", "url": "http://127.0.0.1/a", "provenance": {"fields": {"a": "b"}}},
+        {"@type": "Thing"},
+    ]
+    for record in bad:
+        def key(errors: object) -> list[tuple[str, str]]:
+            return sorted((str(list(e.absolute_path)), e.message) for e in errors)  # type: ignore[attr-defined]
+        assert key(_validator().iter_errors(record)) == key(published.iter_errors(record))
+        assert key(published.iter_errors(record))  # each record is really invalid
