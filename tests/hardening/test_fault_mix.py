@@ -239,7 +239,6 @@ def test_fifty_articles_through_a_fault_mix(tmp_path: Path) -> None:
         }
         return r
 
-    gzip_bomb()  # built now, before any client waits for it
     a = FaultServer(routes=routes("a"))  # type: ignore[arg-type]
     b = FaultServer(routes=routes("b"))  # type: ignore[arg-type]
     ports.update(a=a.port, b=b.port)
