@@ -31,6 +31,8 @@ from archive.errors import FetchError
 # so the record stays readable yet says what the server sent (the convention pywb uses).
 RENAMED_HEADERS = {b"transfer-encoding": b"X-Archive-Orig-Transfer-Encoding"}
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Statuses by which a server says it is overloaded: the politeness policy backs off.
+STRAIN_STATUSES = frozenset({429, 503})
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Exchange:
     truncated: str | None = None
     attempts: int = 1
     notes: list[str] = field(default_factory=list)
+    # Seconds from sending the request to the response headers: the server's answer time.
+    response_seconds: float | None = None
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -119,7 +123,7 @@ class Fetcher:
         sleep: Callable[[float], object] = asyncio.sleep,
     ) -> None:
         self.settings = settings
-        self.limiter = limiter or HostLimiter(settings.per_host_concurrency, settings.per_host_delay)
+        self.limiter = limiter or HostLimiter.from_settings(settings)
         self._clock = clock
         self._sleep = sleep
         timeout = httpx.Timeout(
@@ -158,8 +162,12 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                async with self.limiter.slot(key):
+                async with self.limiter.slot(key) as ticket:
                     exchange = await self._attempt(url, referer)
+                    if exchange.response_seconds is not None:
+                        ticket.responded(exchange.response_seconds)
+                    if exchange.status in STRAIN_STATUSES:
+                        ticket.strained(f"HTTP {exchange.status}")
             except FetchError as exc:
                 if not exc.transient or attempt > self.settings.retries:
                     if attempt > 1:
@@ -199,6 +207,7 @@ class Fetcher:
         target = request.url.raw_path.decode("ascii", errors="replace")
         request_head = _head_bytes(f"GET {target} HTTP/1.1", list(request.headers.raw))
         started = self._clock()
+        sent = time.monotonic()
         try:
             response = await self._client.send(request, stream=True)
         except httpx.TimeoutException as exc:
@@ -207,8 +216,11 @@ class Fetcher:
             raise FetchError(url, f"connection failed: {_describe(exc)}", transient=True) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"HTTP error: {_describe(exc)}", transient=False) from exc
+        answered = time.monotonic() - sent
         try:
-            return await self._read(url, started, request_head, response)
+            exchange = await self._read(url, started, request_head, response)
+            exchange.response_seconds = answered
+            return exchange
         finally:
             await response.aclose()
 

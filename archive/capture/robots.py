@@ -47,6 +47,22 @@ class RobotsPolicy:
             return rules
         return rules.can_fetch(self._agent, url)
 
+    def crawl_delay(self, url: str) -> float | None:
+        """Seconds between requests that robots.txt asks of this agent for ``url``'s origin
+        (Crawl-delay, or Request-rate as seconds per request, whichever is longer); None when
+        it asks nothing or has not been read yet (``allowed`` reads it)."""
+        future = self._parsers.get(self.origin(url))
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return None
+        rules = future.result()
+        if isinstance(rules, bool):
+            return None
+        asked = [float(delay)] if (delay := rules.crawl_delay(self._agent)) is not None else []
+        rate = rules.request_rate(self._agent)
+        if rate is not None and rate.requests > 0:
+            asked.append(rate.seconds / rate.requests)
+        return max(asked, default=None)
+
     async def _fetch(self, origin: str) -> RobotFileParser | bool:
         result = await self._load(origin + "/robots.txt")
         if result is None:

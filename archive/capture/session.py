@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,7 +22,7 @@ from archive.capture.fetch import Exchange, Fetcher
 from archive.capture.requisites import css_requisites, page_links
 from archive.capture.robots import MAX_ROBOTS_BYTES, RobotsPolicy
 from archive.capture.settings import CaptureSettings
-from archive.capture.urls import check_seed, resolve
+from archive.capture.urls import check_seed, host_key, resolve
 from archive.capture.warc import WarcFileWriter, WrittenRecord
 from archive.charset import choose_charset
 from archive.content import ContentDecodingError
@@ -134,6 +135,10 @@ class CaptureSession:
 
     def close(self) -> list[Path]:
         return self.writer.close()
+
+    def politeness(self) -> dict[str, dict[str, Any]]:
+        """How each host was treated so far: concurrency, delays, response times, decisions."""
+        return self.fetcher.limiter.report()
 
     # -- the unit of work ----------------------------------------------------------------------
 
@@ -253,9 +258,11 @@ class CaptureSession:
         """One request for one URL: robots check, fetch, record, and (if asked) link discovery.
         ``location`` is set when the response redirects somewhere fetchable."""
         hop = Fetched(url=url)
-        if self.settings.respect_robots and not await self.robots.allowed(url):
-            hop.failure = Failure(url, "blocked by robots.txt")
-            return hop
+        if self.settings.respect_robots:
+            if not await self.robots.allowed(url):
+                hop.failure = Failure(url, "blocked by robots.txt")
+                return hop
+            self.fetcher.limiter.crawl_delay(host_key(url), self.robots.crawl_delay(url))
         try:
             exchange = await self.fetcher.fetch(url, referer=referer)
         except FetchError as exc:
