@@ -12,8 +12,9 @@ The rules, per host (host and port):
   host's *ceiling*: ``per_host_concurrency``, but no more than ``slow_response / baseline``
   (a host answering in 0.2 s with ``slow_response`` 1.0 gets at most 5 connections, one slower
   than ``slow_response`` gets one).
-- **Back-off and recovery.** The *baseline* is the host's usual response time (it follows a
-  new minimum at once and drifts up slowly); *recent* is a fast average. When recent rises
+- **Back-off and recovery.** The *baseline* is the host's usual response time (a slow
+  running average, so steady load on a busy client is part of "usual"); *recent* is a fast
+  one. When recent rises
   above ``backoff_ratio`` x baseline (and by more than scheduling noise), the limit is halved
   (at most once per round of ``limit`` responses, so one slow burst counts once). While the
   host answers near its baseline, the limit grows by one per round, back up to the ceiling.
@@ -42,10 +43,10 @@ from archive.capture.settings import CaptureSettings
 
 # Requests in flight to a host that has not answered yet: a first burst stays small.
 INITIAL_CONCURRENCY = 2
-# Weight of a new response time in the fast average, and how fast the baseline drifts up to a
-# host's new normal (a new minimum is taken at once).
+# Weight of a new response time in the fast average (recent answers) and in the slow one (the
+# usual answer time, a plain mean over the first 1 / BASELINE_WEIGHT answers).
 RECENT_WEIGHT = 0.3
-BASELINE_DRIFT = 0.05
+BASELINE_WEIGHT = 0.02
 # Response times within this many seconds of the baseline are scheduling noise on a busy
 # machine, not a struggling server: a 5 ms host answering in 30 ms is still fine.
 LATENCY_NOISE = 0.05
@@ -249,7 +250,7 @@ class HostLimiter:
             host.baseline = host.recent = seconds
             self._set_limit(host, self._ceiling(host), "first answer", f"{seconds * 1000:.0f} ms")
             return
-        host.baseline = min(seconds, host.baseline + BASELINE_DRIFT * (seconds - host.baseline))
+        host.baseline += max(BASELINE_WEIGHT, 1 / host.responses) * (seconds - host.baseline)
         host.recent += RECENT_WEIGHT * (seconds - host.recent)
         host.since_change += 1
         ceiling = self._ceiling(host)
