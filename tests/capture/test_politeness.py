@@ -156,8 +156,9 @@ def test_degrading_host_backs_off_and_recovers(tmp_path: Path, servers) -> None:
     assert back_offs, decisions
     first = back_offs[0]
     assert decisions[first]["concurrency"] < decisions[first - 1]["concurrency"]
-    recovered = [d for d in decisions[first:] if d["event"] == "recover"]
-    assert recovered and recovered[-1]["concurrency"] > decisions[first]["concurrency"], decisions
+    # After the slow answers, the fast ones bring concurrency back above where a back-off left it.
+    assert any(d["event"] == "recover" and d["concurrency"] > decisions[i]["concurrency"]
+               for i in back_offs for d in decisions[i + 1:]), decisions
     assert got["back_offs"] >= 1
     assert got["concurrency"]["lowest"] < got["concurrency"]["highest"]
 
