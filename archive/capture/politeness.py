@@ -113,6 +113,8 @@ class _Host:
     waiters: deque[asyncio.Future[None]] = field(default_factory=deque)
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
+    last_start: float | None = None
+    shortest_gap: float = math.inf
     paused_until: float = 0.0
     crawl_delay: float | None = None
     crawl_delay_asked: float | None = None
@@ -209,7 +211,11 @@ class HostLimiter:
             if start > now:
                 await asyncio.sleep(start - now)
             gap = max(self.policy.start_gap, host.crawl_delay or 0.0)
-            host.next_start = max(self._clock(), start) + gap
+            actual = max(self._clock(), start)
+            if host.last_start is not None:
+                host.shortest_gap = min(host.shortest_gap, actual - host.last_start)
+            host.last_start = actual
+            host.next_start = actual + gap
 
     def _release(self, key: str, host: _Host, ticket: Ticket | None) -> None:
         delay = 0.0
@@ -248,7 +254,7 @@ class HostLimiter:
         host.response_max = max(host.response_max, seconds)
         if host.baseline is None or host.recent is None:
             host.baseline = host.recent = seconds
-            self._set_limit(host, self._ceiling(host), "first answer", f"{seconds * 1000:.0f} ms")
+            self._set_limit(host, self._ceiling(host), "first answer", f"{seconds * 1000:.0f} ms", record=True)
             return
         host.baseline += max(BASELINE_WEIGHT, 1 / host.responses) * (seconds - host.baseline)
         host.recent += RECENT_WEIGHT * (seconds - host.recent)
@@ -274,9 +280,11 @@ class HostLimiter:
             return 1
         return self.policy.ceiling(host.baseline)
 
-    def _set_limit(self, host: _Host, limit: int, event: str, why: str) -> None:
+    def _set_limit(self, host: _Host, limit: int, event: str, why: str, *, record: bool = False) -> None:
         host.since_change = 0
         if limit == host.limit:
+            if record:
+                self._decide(host, event, why)
             return
         host.limit = limit
         host.last_event = event
@@ -314,6 +322,8 @@ class HostLimiter:
             return
         host.crawl_delay_asked = seconds
         host.crawl_delay = min(seconds, self.policy.crawl_delay_max)
+        if host.last_start is not None:  # robots.txt itself was a request: the delay counts from it
+            host.next_start = max(host.next_start, host.last_start + host.crawl_delay)
         self._decide(host, "crawl-delay", f"robots.txt asks {seconds:g} s, honoured {host.crawl_delay:g} s")
         self._set_limit(host, 1, "crawl-delay", "one request at a time")
 
@@ -336,6 +346,7 @@ class HostLimiter:
                       "mean_ms": ms(host.delay_sum / host.delays) if host.delays else None,
                       "longest_ms": ms(host.delay_max)},
             "start_gap": max(policy.start_gap, host.crawl_delay or 0.0),
+            "shortest_start_gap_ms": ms(host.shortest_gap) if math.isfinite(host.shortest_gap) else None,
             "crawl_delay": {"asked": host.crawl_delay_asked, "honoured": host.crawl_delay},
             "response_ms": {"baseline": ms(host.baseline), "recent": ms(host.recent), "fastest": ms(host.response_min),
                             "slowest": ms(host.response_max) if host.responses else None,

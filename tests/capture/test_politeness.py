@@ -141,18 +141,21 @@ def test_fast_host_fetched_fast_slow_host_gently(tmp_path: Path, servers) -> Non
 
 
 def test_degrading_host_backs_off_and_recovers(tmp_path: Path, servers) -> None:
-    # Fast, then 0.4 s per answer (a host in trouble), then fast again.
+    # Fast, then a second per answer (a host in trouble), then fast again.
     def latency(n: int) -> float:
-        return 0.4 if 40 <= n < 70 else 0.005
+        return 1.0 if 40 <= n < 60 else 0.005
 
     host = servers(latency)
-    report = capture_all(tmp_path, [host.url(f"/p/{i}") for i in range(200)])
+    # Answers twice as slow as usual count: a 5 ms host's usual time on a loaded machine may be
+    # 0.2 s, still well under the trouble's 1 s.
+    settings = SETTINGS.replace(backoff_ratio=2.0)
+    report = capture_all(tmp_path, [host.url(f"/p/{i}") for i in range(200)], settings)
     got = report[host_key(host.url("/"))]
     print(politeness_markdown(report))
     decisions = got["decisions"]
-    # The slow answers (at least 0.4 s, over 3x the fast ones however loaded the machine) are
-    # seen as the host slowing down: its concurrency is halved, then grows back.
-    back_offs = [i for i, d in enumerate(decisions) if d["event"] == "back-off" and d["response_ms"] >= 100]
+    # The slow answers are seen as the host slowing down: its concurrency is halved, then
+    # grows back.
+    back_offs = [i for i, d in enumerate(decisions) if d["event"] == "back-off" and " ms against " in d["why"]]
     assert back_offs, decisions
     first = back_offs[0]
     assert decisions[first]["concurrency"] < decisions[first - 1]["concurrency"]
@@ -171,11 +174,12 @@ def test_crawl_delay_is_honoured_up_to_its_bound(tmp_path: Path, servers) -> Non
     assert got["crawl_delay"] == {"asked": 5.0, "honoured": 0.3}
     assert got["concurrency"]["peak_in_flight"] == 1 and got["concurrency"]["final"] == 1
     assert got["start_gap"] == 0.3
-    # Page requests (after robots.txt) start at least the honoured delay apart, not 5 s.
+    # The policy started requests at least the honoured delay apart (the server saw them spread
+    # over the same span, give or take the scheduling of its first and last thread).
+    assert got["shortest_start_gap_ms"] >= 300
     pages = host.starts[1:]
     assert len(pages) == 5
-    gaps = [b - a for a, b in zip(pages, pages[1:])]
-    assert min(gaps) >= 0.3 * 0.99, gaps
+    assert pages[-1] - pages[0] >= 4 * 0.3 - 0.15, pages
 
 
 def test_crawl_delay_ignored_when_robots_is_not_respected(tmp_path: Path, servers) -> None:
