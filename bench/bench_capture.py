@@ -14,6 +14,7 @@ start-up) is measured on its own with a one-article capture; the same command ag
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -80,8 +81,6 @@ def count_records(warcs: list[Path]) -> tuple[int, set[str]]:
 
 def politeness_of(out: Path) -> dict[str, dict[str, object]]:
     """The per-host politeness recorded in a capture's run report."""
-    import json
-
     [report] = out.glob("*.report.json")
     return json.loads(report.read_text())["politeness"]
 
@@ -141,10 +140,10 @@ def main() -> int:
             prefect_proc.wait(timeout=20)
 
         lib_script = (
-            "import asyncio,sys; from pathlib import Path; from archive.capture.session import CaptureSession;"
+            "import asyncio,json,sys; from pathlib import Path; from archive.capture.session import CaptureSession;"
             "from archive.capture.settings import CaptureSettings\n"
             "async def go():\n"
-            "    s = CaptureSettings()\n"
+            "    s = CaptureSettings(**json.loads(sys.argv[3]))\n"
             "    async with CaptureSession(Path(sys.argv[1]), s) as cs:\n"
             "        sem = asyncio.Semaphore(s.article_concurrency)\n"
             "        async def one(u):\n"
@@ -152,7 +151,13 @@ def main() -> int:
             "        await asyncio.gather(*(one(u.strip()) for u in open(sys.argv[2]) if u.strip()))\n"
             "asyncio.run(go())\n"
         )
-        library = [timed([sys.executable, "-c", lib_script, str(work / f"lib{r}"), str(url_file)], env) for r in range(args.runs)]
+        library = [timed([sys.executable, "-c", lib_script, str(work / f"lib{r}"), str(url_file), "{}"], env)
+                   for r in range(args.runs)]
+        # Reference only: what the politeness costs, the same library path with no waits,
+        # no back-off and 16 connections whatever the host's response time.
+        unpaced = json.dumps({"delay_factor": 0, "backoff_ratio": 1000, "slow_response": 1000})
+        library_unpaced = [timed([sys.executable, "-c", lib_script, str(work / f"unpaced{r}"), str(url_file), unpaced], env)
+                           for r in range(args.runs)]
 
         wget_times, wget_records = [], (0, set())
         if not args.skip_wget:
@@ -174,6 +179,8 @@ def main() -> int:
     print(f"{'  of which Prefect fixed cost*':<34}{med(fixed):>10.2f}{str([round(t, 1) for t in fixed]):>28}")
     print(f"{'archive capture, running server':<34}{med(served):>10.2f}{str([round(t, 1) for t in served]):>28}")
     print(f"{'library only (no Prefect)':<34}{med(library):>10.2f}{str([round(t, 1) for t in library]):>28}")
+    print(f"{'  same, politeness off (reference)':<34}{med(library_unpaced):>10.2f}"
+          f"{str([round(t, 1) for t in library_unpaced]):>28}")
     if wget_times:
         print(f"{'wget --warc-file -p':<34}{med(wget_times):>10.2f}{str([round(t, 1) for t in wget_times]):>28}{wget_records[0]:>10}")
         print()

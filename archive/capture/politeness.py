@@ -14,11 +14,10 @@ The rules, per host (host and port):
   than ``slow_response`` gets one).
 - **Back-off and recovery.** The *baseline* is the host's usual response time (a slow
   running average, so steady load on a busy client is part of "usual"); *recent* is a fast
-  one. When recent rises
-  above ``backoff_ratio`` x baseline (and by more than scheduling noise), the limit is halved
-  (at most once per round of ``limit`` responses, so one slow burst counts once). While the
-  host answers near its baseline, the limit grows by one per round, back up to the ceiling.
-  A 429 or 503 halves it too.
+  one. When recent rises above ``backoff_ratio`` x baseline (and by more than scheduling
+  noise), the limit is halved (at most once per round of ``limit`` responses, so one slow
+  burst counts once). While the host answers near its baseline, the limit grows by one per
+  round, back up to the ceiling. A 429 or 503 halves it too.
 - **Fixed gaps.** Request starts to one host are at least ``per_host_delay`` apart, or the
   robots.txt ``Crawl-delay`` / ``Request-rate`` (honoured up to ``crawl_delay_max``), which
   also limits the host to one connection, as the directive means "one request per N seconds".
