@@ -166,12 +166,17 @@ def test_degrading_host_backs_off_and_recovers(tmp_path: Path, servers) -> None:
     assert got["concurrency"]["lowest"] < got["concurrency"]["highest"]
 
 
-def test_crawl_delay_is_honoured_up_to_its_bound(tmp_path: Path, servers) -> None:
-    host = servers(lambda n: 0.0, robots="User-agent: *\nCrawl-delay: 5\n")
+@pytest.mark.parametrize(("rules", "asked"), [
+    ("Crawl-delay: 5", 5.0),
+    ("Request-rate: 1/2", 2.0),  # one request per 2 seconds
+    ("Crawl-delay: 1\nRequest-rate: 1/4", 4.0),  # both: the longer one
+])
+def test_crawl_delay_is_honoured_up_to_its_bound(tmp_path: Path, servers, rules: str, asked: float) -> None:
+    host = servers(lambda n: 0.0, robots=f"User-agent: *\n{rules}\n")
     settings = SETTINGS.replace(crawl_delay_max=0.3)
     report = capture_all(tmp_path, [host.url(f"/p/{i}") for i in range(5)], settings)
     got = report[host_key(host.url("/"))]
-    assert got["crawl_delay"] == {"asked": 5.0, "honoured": 0.3}
+    assert got["crawl_delay"] == {"asked": asked, "honoured": 0.3}
     assert got["concurrency"]["peak_in_flight"] == 1 and got["concurrency"]["final"] == 1
     assert got["start_gap"] == 0.3
     # The policy started requests at least the honoured delay apart (the server saw them spread
