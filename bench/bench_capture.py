@@ -2,16 +2,19 @@
 
 A generated local site (500 articles x 5 images, every answer delayed 20 ms as a remote site
 would be) is served by a separate process on 127.0.0.1. Both tools capture the same article
-URLs in the same run, end to end, start-up included. Prints times, medians, the ratio, and the
-records each captured. Prefect's fixed cost (embedded API server start-up) is measured on its
-own by running the flow with no URLs, and the library path (no Prefect) is timed too.
+URLs in the same run, end to end, start-up included, `archive capture` with the DEFAULT settings
+a user gets (adaptive politeness, no lowered delays). Prints times, medians, the ratio, the
+records each captured and the politeness the site got. Prefect's fixed cost (embedded API server
+start-up) is measured on its own with a one-article capture; the same command against a running
+`prefect server start`, and the library path (no Prefect), are timed too.
 
-    .venv/bin/python bench/bench_capture.py [--articles 500] [--images 5] [--runs 3] [--concurrency 16]
+    .venv/bin/python bench/bench_capture.py [--articles 500] [--images 5] [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -76,6 +79,12 @@ def count_records(warcs: list[Path]) -> tuple[int, set[str]]:
     return n, uris
 
 
+def politeness_of(out: Path) -> dict[str, dict[str, object]]:
+    """The per-host politeness recorded in a capture's run report."""
+    [report] = out.glob("*.report.json")
+    return json.loads(report.read_text())["politeness"]
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
     start = time.perf_counter()
     result = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
@@ -92,7 +101,6 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=16, help="per-host concurrency for archive capture")
     parser.add_argument("--skip-wget", action="store_true")
     args = parser.parse_args()
     if not args.skip_wget and not shutil.which("wget"):
@@ -106,35 +114,36 @@ def main() -> int:
         url_file = work / "urls.txt"
         url_file.write_text("\n".join(urls) + "\n")
         print(f"site: {args.articles} articles x {args.images} images at {base}, {args.latency * 1000:.0f} ms per answer")
-        print(f"archive capture: per-host concurrency {args.concurrency}, delay 0 (polite defaults: 4 and 0.1 s)")
+        print("archive capture: default settings (config/default.yaml), no flags")
 
         # Prefect's fixed cost: the same CLI and flow with nothing to capture.
         (work / "one.txt").write_text(urls[0] + "\n")
         fixed = [timed([str(BIN / "archive"), "capture", "-i", str(work / "one.txt"), "--out", str(work / f"fixed{r}"),
-                        "--quiet", "--delay", "0"], env) for r in range(args.runs)]
+                        "--quiet"], env) for r in range(args.runs)]
 
         ours, ours_records = [], (0, set())
+        politeness: dict[str, dict[str, object]] = {}
         for r in range(args.runs):
             out = work / f"ours{r}"
-            ours.append(timed([str(BIN / "archive"), "capture", "-i", str(url_file), "--out", str(out), "--quiet",
-                               "--concurrency", str(args.concurrency), "--delay", "0"], env))
-            ours_records = count_records(sorted(out.glob("*.warc.gz")))
+            ours.append(timed([str(BIN / "archive"), "capture", "-i", str(url_file), "--out", str(out), "--quiet"], env))
+            ours_records = count_records(sorted(out.rglob("*.warc.gz")))
+            politeness = politeness_of(out)
 
         prefect_proc, api = start_prefect_server(work / "prefect-server")
         try:
             served_env = {**env, "PREFECT_API_URL": api}
             served = [timed([str(BIN / "archive"), "capture", "-i", str(url_file), "--out", str(work / f"served{r}"),
-                             "--quiet", "--concurrency", str(args.concurrency), "--delay", "0"], served_env)
+                             "--quiet"], served_env)
                       for r in range(args.runs)]
         finally:
             prefect_proc.terminate()
             prefect_proc.wait(timeout=20)
 
         lib_script = (
-            "import asyncio,sys; from pathlib import Path; from archive.capture.session import CaptureSession;"
+            "import asyncio,json,sys; from pathlib import Path; from archive.capture.session import CaptureSession;"
             "from archive.capture.settings import CaptureSettings\n"
             "async def go():\n"
-            f"    s = CaptureSettings(per_host_concurrency={args.concurrency}, per_host_delay=0)\n"
+            "    s = CaptureSettings(**json.loads(sys.argv[3]))\n"
             "    async with CaptureSession(Path(sys.argv[1]), s) as cs:\n"
             "        sem = asyncio.Semaphore(s.article_concurrency)\n"
             "        async def one(u):\n"
@@ -142,7 +151,13 @@ def main() -> int:
             "        await asyncio.gather(*(one(u.strip()) for u in open(sys.argv[2]) if u.strip()))\n"
             "asyncio.run(go())\n"
         )
-        library = [timed([sys.executable, "-c", lib_script, str(work / f"lib{r}"), str(url_file)], env) for r in range(args.runs)]
+        library = [timed([sys.executable, "-c", lib_script, str(work / f"lib{r}"), str(url_file), "{}"], env)
+                   for r in range(args.runs)]
+        # Reference only: what the politeness costs, the same library path with no waits,
+        # no back-off and 16 connections whatever the host's response time.
+        unpaced = json.dumps({"delay_factor": 0, "backoff_ratio": 1000, "slow_response": 1000})
+        library_unpaced = [timed([sys.executable, "-c", lib_script, str(work / f"unpaced{r}"), str(url_file), unpaced], env)
+                           for r in range(args.runs)]
 
         wget_times, wget_records = [], (0, set())
         if not args.skip_wget:
@@ -164,6 +179,8 @@ def main() -> int:
     print(f"{'  of which Prefect fixed cost*':<34}{med(fixed):>10.2f}{str([round(t, 1) for t in fixed]):>28}")
     print(f"{'archive capture, running server':<34}{med(served):>10.2f}{str([round(t, 1) for t in served]):>28}")
     print(f"{'library only (no Prefect)':<34}{med(library):>10.2f}{str([round(t, 1) for t in library]):>28}")
+    print(f"{'  same, politeness off (reference)':<34}{med(library_unpaced):>10.2f}"
+          f"{str([round(t, 1) for t in library_unpaced]):>28}")
     if wget_times:
         print(f"{'wget --warc-file -p':<34}{med(wget_times):>10.2f}{str([round(t, 1) for t in wget_times]):>28}{wget_records[0]:>10}")
         print()
@@ -174,6 +191,11 @@ def main() -> int:
         wget_uris = {u for u in wget_records[1] if not u.endswith("/robots.txt")}
         print(f"same resources captured: {ours_uris == wget_uris} "
               f"(ours {len(ours_uris)}, wget {len(wget_uris)}, only ours {len(ours_uris - wget_uris)}, only wget {len(wget_uris - ours_uris)})")
+    for host, got in politeness.items():
+        c, d, r = got["concurrency"], got["delay"], got["response_ms"]
+        print(f"politeness {host}: concurrency {c['lowest']}-{c['highest']} (peak {c['peak_in_flight']} in flight), "
+              f"mean delay {d['mean_ms']} ms (factor {d['factor']}), usual response {r['baseline']} ms, "
+              f"back-offs {got['back_offs']}")
     print("* a one-article capture through the same CLI: interpreter start, Prefect import, embedded API server")
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -105,7 +105,7 @@ async def _capture(urls: list[str], work: Path, settings: CaptureSettings, captu
         results = await asyncio.gather(*(one(u) for u in urls))
     return CaptureReport(
         capture_id=capture_id, started=started, finished=datetime.now(UTC), articles=list(results),
-        warcs=session.writer.finished, settings=settings.as_dict(),
+        warcs=session.writer.finished, settings=settings.as_dict(), politeness=session.politeness(),
     )
 
 

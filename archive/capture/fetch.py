@@ -35,6 +35,8 @@ from archive.errors import FetchError
 # so the record stays readable yet says what the server sent (the convention pywb uses).
 RENAMED_HEADERS = {b"transfer-encoding": b"X-Archive-Orig-Transfer-Encoding"}
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Statuses by which a server says it is overloaded: the politeness policy backs off.
+STRAIN_STATUSES = frozenset({429, 503})
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Exchange:
     truncated: str | None = None
     attempts: int = 1
     notes: list[str] = field(default_factory=list)
+    # Seconds from sending the request to the response headers: the server's answer time.
+    response_seconds: float | None = None
 
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
@@ -138,7 +142,7 @@ class Fetcher:
         # Requests go straight to the transport (never through httpx's redirect handling, which
         # would parse every Location, however hostile, before we see the response).
         self._transport = transport or GuardedTransport(self.default_policy, resolver=self.resolver)
-        self.limiter = limiter or HostLimiter(settings.per_host_concurrency, settings.per_host_delay)
+        self.limiter = limiter or HostLimiter.from_settings(settings)
         self._clock = clock
         self._sleep = sleep
         timeout = httpx.Timeout(
@@ -184,8 +188,12 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                async with self.limiter.slot(key):
+                async with self.limiter.slot(key) as ticket:
                     exchange = await self._attempt(url, referer)
+                    if exchange.response_seconds is not None:
+                        ticket.responded(exchange.response_seconds)
+                    if exchange.status in STRAIN_STATUSES:
+                        ticket.strained(f"HTTP {exchange.status}")
             except FetchError as exc:
                 if not exc.transient or attempt > self.settings.retries:
                     if attempt > 1:
@@ -226,6 +234,7 @@ class Fetcher:
         request_head = _head_bytes(f"GET {target} HTTP/1.1", list(request.headers.raw))
         started = self._clock()
         policy = current_policy(self.default_policy)
+        sent = time.monotonic()
         try:
             host = request.url.host
             if parse_ip(host) is not None:  # an IP literal is refused without touching the pool
@@ -239,6 +248,7 @@ class Fetcher:
             raise FetchError(url, f"connection failed: {_describe(exc)}", transient=True) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"HTTP error: {_describe(exc)}", transient=False) from exc
+        answered = time.monotonic() - sent
         response.request = request
         try:
             peer_ip = _peer_ip(response)
@@ -249,7 +259,9 @@ class Fetcher:
                 except TargetRefused as exc:
                     raise FetchError(url, str(exc), transient=False) from exc
             self._client.cookies.extract_cookies(response)
-            return await self._read(url, started, request_head, response, peer_ip)
+            exchange = await self._read(url, started, request_head, response, peer_ip)
+            exchange.response_seconds = answered
+            return exchange
         finally:
             await response.aclose()
 

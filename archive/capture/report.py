@@ -21,6 +21,8 @@ class CaptureReport:
     articles: list[ArticleResult]
     warcs: list[Path]
     settings: dict[str, Any] = field(default_factory=dict)
+    # Per host: the concurrency, delays and back-offs the politeness policy chose.
+    politeness: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -45,6 +47,7 @@ class CaptureReport:
             "warc_bytes": sum(p.stat().st_size for p in self.warcs if p.exists()),
             "articles": [a.as_dict() for a in self.articles],
             "settings": self.settings,
+            "politeness": self.politeness,
             **self.extra,
         }
 
@@ -62,10 +65,33 @@ class CaptureReport:
         ]
         for a in self.articles:
             lines.append(f"| {a.url} | {a.status or '-'} | {a.requisites_ok}/{a.requisites} | {len(a.failures)} |")
+        lines += politeness_markdown(self.politeness)
         if self.failures:
             lines += ["", "## Failures", ""]
             lines += [f"- `{f.url}`: {f.reason}" for f in self.failures]
         return "\n".join(lines) + "\n"
+
+
+def politeness_markdown(hosts: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per host: what the politeness policy gave it, for archivists."""
+    if not hosts:
+        return []
+    lines = ["", "## Politeness per host", "",
+             "| host | requests | concurrency (peak in flight) | mean delay | usual response | back-offs | crawl-delay |",
+             "|---|---|---|---|---|---|---|"]
+    for key, h in hosts.items():
+        c, d, r = h["concurrency"], h["delay"], h["response_ms"]
+        crawl = h["crawl_delay"]["honoured"]
+        lines.append(
+            f"| {key} | {h['requests']} | {c['lowest']}-{c['highest']} ({c['peak_in_flight']}) "
+            f"| {_ms(d['mean_ms'])} | {_ms(r['baseline'])} | {h['back_offs']} "
+            f"| {'-' if crawl is None else f'{crawl:g} s'} |"
+        )
+    return lines
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:g} ms"
 
 
 def failed_article(url: str, reason: str, *, transient: bool) -> ArticleResult:

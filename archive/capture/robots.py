@@ -56,6 +56,22 @@ class RobotsPolicy:
             return rules
         return None if rules.can_fetch(self._agent, url) else BLOCKED
 
+    def crawl_delay(self, url: str) -> float | None:
+        """Seconds between requests that robots.txt asks of this agent for ``url``'s origin
+        (Crawl-delay, or Request-rate as seconds per request, whichever is longer); None when
+        it asks nothing or has not been read yet (``allowed`` reads it)."""
+        future = self._parsers.get(self.origin(url))
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return None
+        rules = future.result()
+        if rules is None or isinstance(rules, str):  # no rules, or not fetched at all
+            return None
+        asked = [float(delay)] if (delay := rules.crawl_delay(self._agent)) is not None else []
+        rate = rules.request_rate(self._agent)
+        if rate is not None and rate.requests > 0:
+            asked.append(rate.seconds / rate.requests)
+        return max(asked, default=None)
+
     async def _fetch(self, origin: str) -> RobotFileParser | str | None:
         """Rules for ``origin``: a parser, None (no rules: allow all), or why not to fetch."""
         robots_url = origin + "/robots.txt"

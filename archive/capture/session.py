@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -24,7 +25,7 @@ from archive.capture.requisites import css_requisites, page_links
 from archive.capture.robots import MAX_ROBOTS_BYTES, RobotsPolicy
 from archive.capture.settings import CaptureSettings
 from archive.capture.targets import Resolver, current_policy, policy_scope
-from archive.capture.urls import check_seed, redirect_target
+from archive.capture.urls import check_seed, host_key, redirect_target
 from archive.capture.warc import WarcFileWriter, WrittenRecord
 from archive.charset import choose_charset
 from archive.content import ContentDecodingError
@@ -143,6 +144,10 @@ class CaptureSession:
 
     def close(self) -> list[Path]:
         return self.writer.close()
+
+    def politeness(self) -> dict[str, dict[str, Any]]:
+        """How each host was treated so far: concurrency, delays, response times, decisions."""
+        return self.fetcher.limiter.report()
 
     # -- the unit of work ----------------------------------------------------------------------
 
@@ -315,6 +320,7 @@ class CaptureSession:
             if refusal is not None:
                 hop.failure = Failure(url, refusal)
                 return hop
+            self.fetcher.limiter.crawl_delay(host_key(url), self.robots.crawl_delay(url))
         try:
             exchange = await self.fetcher.fetch(url, referer=referer)
         except FetchError as exc:

@@ -41,8 +41,20 @@ class CaptureSettings:
     max_body_bytes: int = 2 * 1024**3
     max_redirects: int = 10
     respect_robots: bool = True
-    per_host_concurrency: int = 4
-    per_host_delay: float = 0.1
+    # Politeness (archive/capture/politeness.py): the most requests in flight per host, fewer
+    # for a slow host (at most slow_response / its response time) and halved when its answers
+    # slow down to backoff_ratio x its usual time; each connection waits delay_factor x the
+    # last response time (from min_delay to max_delay) before its next request.
+    per_host_concurrency: int = 16
+    # A fixed minimum gap between request starts per host (0: the adaptive policy alone).
+    per_host_delay: float = 0.0
+    delay_factor: float = 0.5
+    min_delay: float = 0.0
+    max_delay: float = 30.0
+    slow_response: float = 1.0
+    backoff_ratio: float = 3.0
+    # robots.txt Crawl-delay / Request-rate honoured up to this many seconds between requests.
+    crawl_delay_max: float = 30.0
     retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 30.0
@@ -120,6 +132,10 @@ class CaptureSettings:
             problems.append("per_host_concurrency must be at least 1")
         if self.article_concurrency < 1:
             problems.append("article_concurrency must be at least 1")
+        if self.min_delay > self.max_delay:
+            problems.append("min_delay cannot be larger than max_delay")
+        if self.backoff_ratio < 1:
+            problems.append("backoff_ratio must be at least 1 (a response time ratio to the host's usual one)")
         if self.max_redirects < 0 or self.retries < 0:
             problems.append("max_redirects and retries cannot be negative")
         if self.max_body_bytes < 1 or self.warc_max_bytes < 1:

@@ -31,8 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-i", "--input-file", type=Path, help="read article URLs from a file, one per line (# comments)")
     parser.add_argument("--out", type=Path, default=Path("captures"), help="output folder (default: ./captures)")
     parser.add_argument("--config", type=Path, help="YAML configuration file (see config/default.yaml)")
-    parser.add_argument("--concurrency", type=int, help="requests in flight per host")
-    parser.add_argument("--delay", type=float, help="seconds between request starts per host")
+    parser.add_argument("--concurrency", type=int,
+                        help="most requests in flight per host (default 16; fewer for slow hosts)")
+    parser.add_argument("--delay", type=float,
+                        help="fixed minimum seconds between request starts per host "
+                             "(default 0: the pace follows each server's response time)")
     parser.add_argument("--ignore-robots", action="store_true", help="do not honour robots.txt")
     parser.add_argument("--no-bag", action="store_true",
                         help="leave the WARCs and metadata records in --out instead of packaging a bag")

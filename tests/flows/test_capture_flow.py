@@ -29,13 +29,17 @@ def test_flow_captures_demo_articles_and_reports(tmp_path: Path, demo_server) ->
     assert [tmp_path / w for w in report["warcs"]] == sorted(tmp_path.glob("*.warc.gz"))
     assert report["metadata"]["records"] == 3, "records are written next to the WARCs"
     assert len(list((tmp_path / "metadata").glob("*.json"))) == 3
+    # The politeness the demo host got is in the report for archivists: every request counted.
+    [(host, got)] = on_disk["politeness"].items()
+    assert host == f"127.0.0.1:{demo_server.port}" and got["requests"] >= 3 + 15
 
     async def artifact() -> str:
         async with get_client() as client:
             found = await client.read_latest_artifacts()
             return next(a.data for a in found if a.key == "capture-report")
 
-    assert "pages captured: **3 / 3**" in asyncio.run(artifact())
+    text = asyncio.run(artifact())
+    assert "pages captured: **3 / 3**" in text and "## Politeness per host" in text
 
 
 def test_task_retried_only_on_transient_page_failure(tmp_path: Path, fault_server) -> None:

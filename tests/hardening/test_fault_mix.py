@@ -239,6 +239,9 @@ def test_fifty_articles_through_a_fault_mix(tmp_path: Path) -> None:
         }
         return r
 
+    # Build the bomb before serving: compressing 64 MiB takes seconds on a busy machine, and the
+    # first request for it would otherwise time out (read_timeout) before the bomb is sent.
+    gzip_bomb()
     a = FaultServer(routes=routes("a"))  # type: ignore[arg-type]
     b = FaultServer(routes=routes("b"))  # type: ignore[arg-type]
     ports.update(a=a.port, b=b.port)
