@@ -74,6 +74,12 @@ def _build(dest: Path, plan: dict[str, Path], info: BagInfo, events: Sequence[Pr
         _check_sizes(staging, payload)
         _write_tag_files(staging, payload, info, events, bagging_date or date.today(), index_errors)
         (staging / _OWNER_FILE).unlink()
+        # bagit.txt last, after the owner file is gone: a staging folder that holds it is a whole
+        # bag (the owner file would be an extra tag file, which the profile forbids).
+        # Under another name first: a kill between creating and writing it must not leave an
+        # empty bagit.txt (a folder that looks like a bag and is not one).
+        write_and_hash(staging / ".bagit.txt.partial", BAGIT_TXT, ALGORITHMS)
+        os.rename(staging / ".bagit.txt.partial", staging / "bagit.txt")
         fsync_dir(staging)
         if os.path.lexists(dest):  # someone else finished first: never replace their bag
             raise BagError(f"{dest} appeared while the bag was being built; not overwriting it")
@@ -228,4 +234,3 @@ def _write_tag_files(staging: Path, payload: Mapping[str, FileDigests], info: Ba
     for alg in ALGORITHMS:
         write_and_hash(staging / manifest_name(alg, tag=True),
                        format_manifest({rel: fd.digests[alg] for rel, fd in tags.items()}), ALGORITHMS)
-    write_and_hash(staging / "bagit.txt", BAGIT_TXT, ALGORITHMS)

@@ -109,14 +109,16 @@ class AuditProgress:
 
 
 def iter_bags(roots: Sequence[Path]) -> Iterator[Path]:
-    """Every bag under every root, root by root, each root's bags sorted (see ``find_bags``)."""
-    seen: set[str] = set()
-    for root in roots:
-        for bag in find_bags(Path(root)):
-            key = os.path.realpath(bag)
-            if key not in seen:  # two roots that overlap: each bag audited once
-                seen.add(key)
-                yield bag
+    """Every bag under every root, root by root, each root's bags sorted (see ``find_bags``).
+
+    A root inside another root (or named twice) is dropped first, so each bag comes once
+    without remembering every bag seen: memory stays flat in the number of bags."""
+    real = [os.path.realpath(r) for r in roots]
+    for i, (root, mine) in enumerate(zip(roots, real)):
+        if any(j != i and (other == mine and j < i or mine.startswith(other.rstrip(os.sep) + os.sep))
+               for j, other in enumerate(real)):
+            continue
+        yield from find_bags(Path(root))
 
 
 def bag_bytes(bag: Path) -> int:

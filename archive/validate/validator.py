@@ -322,8 +322,9 @@ def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, r
     # finditer, not findall: a list of every line's groups would double the peak memory.
     for count, match in enumerate(pattern.finditer(text), start=1):
         digest, path = match.groups()
+        # (A walked name never starts with "./", so a path found in ``files`` needs no such check.)
         if (path in files and path not in entries and "%" not in path and path[0] != "*"
-                and not path.startswith("./") and (not payload or path.startswith("data/"))):
+                and (not payload or path.startswith("data/"))):
             # Interned: the inventory and every manifest share one string per path.
             entries[intern(path)] = fromhex(digest)
         else:

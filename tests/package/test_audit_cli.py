@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import os
 import shutil
 import signal
 import socketserver
@@ -237,3 +236,13 @@ def test_an_intact_audit_sends_nothing_and_an_unreachable_alert_is_reported(
     assert main(["audit", "--config", str(config), "--quiet"]) == 1
     assert "alert not sent: e-mail via 127.0.0.1" in capsys.readouterr().err
 
+
+
+def test_overlapping_roots_audit_each_bag_once(tmp_path: Path, template: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    bags = store(tmp_path, template, good=3)
+    log = tmp_path / "audit.jsonl"
+    roots = [tmp_path / "root0" / "shelf", tmp_path, tmp_path / "root1", tmp_path]
+    assert main(["audit", *map(str, roots), "--log", str(log), "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["checked"] == 3
+    assert sorted(bag_of(e) for e in events(log)) == sorted(str(b) for b in bags)
