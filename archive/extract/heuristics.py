@@ -341,6 +341,8 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
             return []
         # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
         part = next(iter(_NAME_PART(el)), None) if len(el) else None
+        if pagedates.short_text(part if part is not None else el, 400) is None:
+            return []  # a wrapper around half the page is not a byline (and is not walked)
         raw = text_of(part) if part is not None else text_of(el)
         got = [a for a in v.agents(raw) if not find_date(a["name"])]
         if got and len(raw) <= 120:
