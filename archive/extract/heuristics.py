@@ -242,7 +242,8 @@ def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
     if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1])) >= len(parts[-1]):
         return " - ".join(parts[:-1]) if len(parts) > 2 else parts[0], parts[-1]
     # ``NIQASH - Headline``: a leading brand in capitals, before a much longer headline.
-    if len(parts) == 2 and parts[0].isupper() and len(parts[0].split()) <= 2 and len(parts[1].split()) >= 3:
+    brand = parts[0].replace(" ", "").replace(".", "")
+    if len(parts) == 2 and brand.isupper() and brand.isalpha() and len(parts[0].split()) <= 2 and len(parts[1].split()) >= 3:
         return parts[1], parts[0]
     return title, None
 

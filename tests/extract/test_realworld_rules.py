@@ -334,3 +334,8 @@ def test_bare_page_standfirst_dateline_and_title_prefix(extract: Extract) -> Non
     bare = extract(_BARE.format(h1="").encode(), url=URL)
     assert bare["headline"] == "Security returns to the province: old faces in new uniforms"
     assert bare["publisher"] == {"@type": "Organization", "name": "MAGAZ"}
+
+
+def test_code_before_a_title_is_not_a_brand(extract: Extract) -> None:
+    page = b"<html><head><title>SW082 - 82 reasons to keep listening</title></head><body><p>x</p></body></html>"
+    assert extract(page, url=URL)["headline"] == "SW082 - 82 reasons to keep listening"
