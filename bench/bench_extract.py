@@ -6,7 +6,7 @@ expected values are known from the generator. Every page is first written into a
 back with archive.records, so both tools see exactly the archived payload bytes.
 
 Run: .venv/bin/python bench/bench_extract.py [--runs 5] [--generated 60]
-Real pages: .venv/bin/python bench/bench_extract.py --corpus [DIR] [--profile] compares `archive
+Real pages: .venv/bin/python bench/bench_extract.py --corpus [DIR] [--profile] [--runs 3] compares `archive
 extract`, trafilatura and htmldate on the real-world corpus instead (see bench/realworld.py).
 Needs the ``bench`` extra (trafilatura >= 2, htmldate). Writes only bench/out/.
 """
@@ -248,7 +248,7 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="with --corpus: where our extraction spends its time")
     args = ap.parse_args()
     if args.corpus is not None:
-        return realworld.main(args.corpus, do_profile=args.profile)
+        return realworld.main(args.corpus, do_profile=args.profile, runs=args.runs)
     pages = archived(fixtures() + generate(args.generated))
     for p in pages:  # warm-up (imports, caches) outside the timing
         ours(p)

@@ -241,6 +241,10 @@ def title_parts(title: str, site_name: str | None) -> tuple[str, str | None]:
             return " - ".join(parts[1:]), parts[0]
     if len(parts[-1].split()) <= 4 and len(" ".join(parts[:-1])) >= len(parts[-1]):
         return " - ".join(parts[:-1]) if len(parts) > 2 else parts[0], parts[-1]
+    # ``NIQASH - Headline``: a leading brand in capitals, before a much longer headline.
+    brand = parts[0].replace(" ", "").replace(".", "")
+    if len(parts) == 2 and brand.isupper() and brand.isalpha() and len(parts[0].split()) <= 2 and len(parts[1].split()) >= 3:
+        return parts[1], parts[0]
     return title, None
 
 
@@ -341,6 +345,8 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
             return []
         # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
         part = next(iter(_NAME_PART(el)), None) if len(el) else None
+        if pagedates.short_text(part if part is not None else el, 400) is None:
+            return []  # a wrapper around half the page is not a byline (and is not walked)
         raw = text_of(part) if part is not None else text_of(el)
         got = [a for a in v.agents(raw) if not find_date(a["name"])]
         if got and len(raw) <= 120:
@@ -419,6 +425,25 @@ def _standfirst(root: etree._Element, memo: Memo) -> str | None:
     return None
 
 
+def _lead_after_headline(doc: etree._Element, memo: Memo) -> str | None:
+    """A standfirst in a plain ``<div>`` right after the headline (bare pages have no class to
+    name it): the first div of summary length among the few elements that follow the ``<h1>``,
+    before any paragraph."""
+    h1 = next((h for h in doc.iter("h1") if not is_chrome(h, None, memo)), None)
+    if h1 is None:
+        return None
+    for el in islice(h1.itersiblings(), 6):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "p" or _has_container(el):
+            return None  # the body has started, or this is a layout block: not a standfirst
+        if tag != "div":
+            continue
+        text = text_of(el)
+        if 60 <= len(text) <= 500 and not find_date(text[:30]) and not is_chrome(el, None, memo):
+            return text
+    return None
+
+
 def _first_paragraph(root: etree._Element, memo: Memo) -> str | None:
     for p in root.iter("p"):
         got = text_of(p)
@@ -494,7 +519,7 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
         if dateline:
             found["dateline"] = dateline
     if want("description"):
-        lead = _standfirst(root, memo) or _first_paragraph(root, memo)
+        lead = _standfirst(root, memo) or _lead_after_headline(doc, memo) or _first_paragraph(root, memo)
         if lead:
             found["description"] = lead
     if want("wordCount"):

@@ -70,16 +70,36 @@ def _itemprop_date(doc: etree._Element, chrome: Chrome) -> str | None:
         props = (el.get("itemprop") or "").split()
         if "datePublished" not in props and "dateCreated" not in props:
             continue
-        raw = el.get("content") or el.get("datetime") or el.get("title") or " ".join(el.itertext())
+        raw = el.get("content") or el.get("datetime") or el.get("title") or short_text(el, 200)
         got = normalize_date(raw)
         if got and not chrome(el, None):
             return got
     return None
 
 
+# The whole-page scans below stop after this many elements: a date line sits near the top of
+# an article, and a 50 MB page must not cost a text walk per element.
+_SCAN = 20_000
+_DIGIT = re.compile(r"\d")
+
+
+def short_text(el: etree._Element, limit: int) -> str | None:
+    """``el``'s text, whitespace collapsed, or None when longer than ``limit``; stops reading a
+    big element early instead of building its whole text."""
+    parts = []
+    size = 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size > limit * 4 + 64:  # generous: markup whitespace collapses a lot
+            return None
+        parts.append(piece)
+    text = " ".join(" ".join(parts).split())
+    return text if len(text) <= limit else None
+
+
 def _text_date(el: etree._Element, short_years: bool, day_first: bool | None = None) -> str | None:
-    text = " ".join(" ".join(el.itertext()).split())
-    if not text or len(text) > 160:
+    text = short_text(el, 160)
+    if not text:
         return None
     found = find_date(text, short_years=short_years, day_first=day_first)
     return found[0] if found and not _NOT_PUBLISHED_TEXT.search(text[:found[1]]) else None
@@ -87,7 +107,7 @@ def _text_date(el: etree._Element, short_years: bool, day_first: bool | None = N
 
 def _class_dates(scope: etree._Element, root: etree._Element | None, chrome: Chrome,
                  day_first: bool | None = None) -> str | None:
-    for el in scope.iter():
+    for el in islice(scope.iter(), _SCAN):
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "html", "body"):
             continue
         attrs = _attrs(el)
@@ -144,7 +164,7 @@ def _after_headline(doc: etree._Element, chrome: Chrome, limit: int = 60) -> str
             if seen > limit:
                 break
             # A short line, perhaps with a link or two in it ("Peter Grimm / 07.11.2023 / 09:30").
-            if len(el) > 3 or el.tag in ("h1", "h2") or len(" ".join(el.itertext())) > 160:
+            if len(el) > 3 or el.tag in ("h1", "h2"):
                 continue
             got = _text_date(el, short_years=False)
             if got and not chrome(el, None):
@@ -189,14 +209,14 @@ _UPDATED_LABEL = re.compile(r"(?i)(?:updated|aktualisiert|last modified|zuletzt 
 def _updated(scope: etree._Element, chrome: Chrome) -> str | None:
     """Very last resort: a page that prints only when it was last updated ("Aktualisiert am
     17.01.2021") was first published no later; its update is the best date it gives."""
-    for el in scope.iter():
+    for el in islice(scope.iter(), _SCAN):
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "title") or len(el) > 3:
             continue
-        text = " ".join(" ".join(el.itertext()).split())
-        if not text or len(text) > 80:
-            continue
-        found = find_date(text)
-        if found and _UPDATED_LABEL.search(text[:found[1]]) and not chrome(el, None):
+        if not len(el) and not _DIGIT.search(el.text or ""):
+            continue  # a leaf without a digit holds no date (most paragraphs)
+        text = short_text(el, 80)
+        found = find_date(text) if text else None
+        if found and _UPDATED_LABEL.search(text[:found[1]]) and not chrome(el, None):  # type: ignore[index]
             return found[0]
     return None
 
@@ -212,8 +232,8 @@ def _in_heading(doc: etree._Element, chrome: Chrome) -> str | None:
     """A date printed inside the headline's own element (``<h1>Title <small>02.02.2022 •
     Section</small></h1>``)."""
     for h1 in islice((h for h in doc.iter("h1") if not chrome(h, None)), 3):
-        for child in h1.iterdescendants():
-            text = " ".join(" ".join(child.itertext()).split()) if isinstance(child.tag, str) else ""
+        for child in islice(h1.iterdescendants(), 50):
+            text = short_text(child, 200) if isinstance(child.tag, str) else ""
             found = find_date(text[:40]) if text else None
             if found and found[1] == 0:
                 return found[0]
@@ -222,12 +242,12 @@ def _in_heading(doc: etree._Element, chrome: Chrome) -> str | None:
 
 def _labelled(scope: etree._Element, chrome: Chrome) -> str | None:
     """A date within a few words after a publication word, in a short text."""
-    for el in scope.iter():
+    for el in islice(scope.iter(), _SCAN):
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "title"):
             continue
         text = el.text
-        if not text or len(text) > 200:
-            continue
+        if not text or len(text) > 200 or not len(el) and not _DIGIT.search(text):
+            continue  # the date is in the text or in a child: a leaf without a digit has none
         m = _PUBLISHED_WORDS.search(text)
         if m is None:
             continue
@@ -255,7 +275,7 @@ def _leading(root: etree._Element, chrome: Chrome) -> str | None:
 
 def _first_printed(scope: etree._Element, chrome: Chrome) -> str | None:
     """Last resort: the first short text in ``scope`` that is a date and little else."""
-    for el in scope.iter():
+    for el in islice(scope.iter(), _SCAN):
         if not isinstance(el.tag, str) or el.tag in ("script", "style", "title", "option"):
             continue
         if len(el) > 2:

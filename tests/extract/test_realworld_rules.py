@@ -316,3 +316,26 @@ def test_account_or_company_as_author_gives_way_to_the_byline(account: str, extr
     head = _ld({"@type": "NewsArticle", "headline": "H", "author": {"@type": "Person", "name": account}})
     body = f'<article><h1>Headline here</h1><p class="byline">By Omar Salih</p>{BODY}</article>'
     assert extract(_page(head, body), url=URL)["author"] == [{"@type": "Person", "name": "Omar Salih"}]
+
+
+_BARE = ("<html><head><title>MAGAZ - Security returns to the province: old faces in new uniforms</title></head><body>"
+         '<div><a href="/">MAGAZ</a></div>{h1}<div>Mona Habib</div><div>15.03.2018&nbsp;|&nbsp;Anbar</div>'
+         "<div>Many of the security personnel were there before the extremists took over; now the same ones are "
+         "back, and people are worried.</div><p>" + "The first paragraph of the story goes on for a while. " * 3 + "</p>"
+         "</body></html>")
+
+
+def test_bare_page_standfirst_dateline_and_title_prefix(extract: Extract) -> None:
+    record = extract(_BARE.format(h1="<h1>Security returns to the province: old faces in new uniforms</h1>").encode(),
+                     url=URL)
+    assert record["datePublished"] == "2018-03-15"
+    assert record["contentLocation"] == {"@type": "Place", "name": "Anbar"}
+    assert record["description"].startswith("Many of the security personnel")
+    bare = extract(_BARE.format(h1="").encode(), url=URL)
+    assert bare["headline"] == "Security returns to the province: old faces in new uniforms"
+    assert bare["publisher"] == {"@type": "Organization", "name": "MAGAZ"}
+
+
+def test_code_before_a_title_is_not_a_brand(extract: Extract) -> None:
+    page = b"<html><head><title>SW082 - 82 reasons to keep listening</title></head><body><p>x</p></body></html>"
+    assert extract(page, url=URL)["headline"] == "SW082 - 82 reasons to keep listening"

@@ -227,7 +227,10 @@ def test_interval_schedule_fires_and_produces_a_bag(tmp_path: Path, demo_server:
         bags: list[Path] = []
         while time.monotonic() < deadline and not bags:
             assert serving.poll() is None, f"archive schedule exited:\n{_tail(serve_log)}"
-            bags = sorted(p for p in out.glob("capture-*") if (p / "bagit.txt").is_file()) if out.exists() else []
+            # A bag is built in a ".partial-" staging folder (which already holds bagit.txt) and
+            # renamed when whole: only finished bags count, or a busy machine catches the rename.
+            bags = sorted(p for p in out.glob("capture-*")
+                          if ".partial-" not in p.name and (p / "bagit.txt").is_file()) if out.exists() else []
             time.sleep(1)
         assert bags, f"no bag within 180 s:\n{_tail(serve_log)}\n--- server ---\n{_tail(server_log)}"
         deployment = _api("GET", f"{api}/deployments/name/capture-source/every-five-seconds")
