@@ -185,3 +185,16 @@ def test_capture_summary_prints_failures_inertly(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert not RAW.search(err.replace("\n", ""))
     assert printable(hostile) in err and "\\x1b[2J" in err and "bad \\r\\x1b[1A title" in err and "\\x1b[31mx" in err
+
+
+@pytest.mark.parametrize("argv", [["extract"], ["index"], ["list"]])
+def test_error_hints_stay_on_their_own_line(tmp_path: Path, argv: list[str]) -> None:
+    """An error's own line break (message, then its hint) is kept; only quoted text is escaped."""
+    missing = tmp_path / "gone\x1b[2J.warc.gz"
+    err = io.StringIO()
+    with redirect_stderr(err), redirect_stdout(io.StringIO()):
+        code = main([*argv, str(missing)])
+    text = err.getvalue()
+    assert code != 0
+    assert "\\n" not in text, text  # the break between message and hint was escaped as text
+    assert "\\x1b[2J" in text and not RAW.search(text), text
