@@ -55,7 +55,8 @@ def test_warcio_space_warning_reported_once_as_ours(tmp_path: Path, capsys: pyte
     assert [json.loads(line)["url"] for line in out.splitlines()] == ["http://127.0.0.1/a%20b.html"]
     lines = [line for line in err.splitlines() if line.strip()]
     # One line, ours (prefixed, naming the file and offset); nothing from warcio's logger.
-    assert len(lines) == 1 and lines[0].startswith("archive extract: error:"), err
+    assert lines[0].startswith("archive extract: error:"), err
+    assert len(lines) == 2 and lines[1].startswith("  hint: "), err  # the message's own hint line
     assert "spaces.warc.gz at offset 0" in lines[0] and "a%20b.html" in lines[0]
 
 
