@@ -15,7 +15,7 @@ from types import ModuleType
 
 from archive import __version__
 from archive.diskfull import disk_full_cause
-from archive.display import PrintableLogHandler, printable_lines
+from archive.display import PrintableLogHandler, error_text
 from archive.errors import ArchiveError
 
 # Each module in archive/commands/ has NAME, HELP, add_arguments(parser) and run(args) -> int.
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # Messages quote file names and URLs: each line made printable (our own line breaks
         # stay; a CR or ESC from a file name cannot rewrite the screen).
-        print(f"archive {args.command}: error: {printable_lines(str(exc))}", file=sys.stderr)
+        print(f"archive {args.command}: error: {error_text(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"archive {args.command}: interrupted", file=sys.stderr)
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cause = disk_full_cause(exc)
         if cause is None or args.verbose:
             raise
-        print(f"archive {args.command}: error: disk full: {printable_lines(str(cause))}; the command stopped "
+        print(f"archive {args.command}: error: disk full: {error_text(cause)}; the command stopped "
               "before finishing\n  hint: free space on that file system (or raise the quota), then run it again; "
               "--verbose shows where", file=sys.stderr)
         return 1

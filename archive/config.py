@@ -317,7 +317,7 @@ def load_config(path: Path | None, *, env: Mapping[str, str] | None = None) -> C
         hint = "see config/default.yaml and schemas/config.schema.json"
         if applied:
             hint += f"; environment overrides in effect: {', '.join(applied)}"
-        raise ConfigError(f"{len(problems)} problem(s) in the configuration:\n  " + "\n  ".join(problems), hint=hint)
+        raise ConfigError(f"{len(problems)} problem(s) in the configuration:", hint=hint, details=problems)
     return _typed(data, path, where)
 
 

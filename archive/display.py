@@ -15,7 +15,9 @@ import re
 import sys
 from typing import TextIO
 
-__all__ = ["PrintableLogHandler", "printable", "printable_lines"]
+from archive.errors import ArchiveError
+
+__all__ = ["PrintableLogHandler", "error_text", "printable", "printable_lines"]
 
 # C0 controls (TAB, LF and CR included: a file name never needs them), DEL, C1 controls, the
 # Arabic letter mark and every bidi embedding/override/isolate mark, the Unicode line and
@@ -43,6 +45,13 @@ def printable(text: str) -> str:
 
     The result is always encodable as UTF-8 and holds no character a terminal acts on."""
     return _UNSAFE.sub(_escape, text)
+
+
+def error_text(exc: BaseException) -> str:
+    """An error as the CLI shows it: the error's own lines (message, details, hint) stay lines;
+    whatever they quote (file names and URLs may hold LF, CR, ESC) is escaped."""
+    lines = exc.lines() if isinstance(exc, ArchiveError) else [str(exc)]
+    return "\n".join(printable(line) for line in lines)
 
 
 def printable_lines(text: str) -> str:

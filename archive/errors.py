@@ -16,13 +16,22 @@ class ArchiveError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, hint: str | None = None, details: Sequence[str] = ()) -> None:
+        # One item per line under the summary (each problem of several). Kept apart so that a
+        # display can escape a line break quoted from a file name or URL while keeping the
+        # error's own lines (archive.display.error_text). ``message`` is the whole text.
+        self.summary = message
+        self.details = tuple(details)
+        self.message = "\n".join([message, *(f"  {d}" for d in self.details)])
         self.hint = hint
+        super().__init__(self.message)
+
+    def lines(self) -> list[str]:
+        """The summary, each detail indented on its own line, then the hint."""
+        return [self.summary, *(f"  {d}" for d in self.details), *([f"  hint: {self.hint}"] if self.hint else [])]
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+        return "\n".join(self.lines())
 
 
 class UsageError(ArchiveError):
@@ -93,8 +102,7 @@ class ValidationFailed(ArchiveError):
     """A validator found problems. It collects every problem before raising, never just the first."""
 
     def __init__(self, subject: str, problems: Sequence[Problem], *, hint: str | None = None) -> None:
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{subject}: {len(problems)} problem(s)\n{lines}", hint=hint)
+        super().__init__(f"{subject}: {len(problems)} problem(s)", hint=hint, details=[f"- {p}" for p in problems])
         self.subject = subject
         self.problems = list(problems)
 

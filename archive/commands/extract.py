@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from archive.display import printable, printable_lines
+from archive.display import error_text, printable
 from archive.errors import ArchiveError
 from archive.extract import extract_warcs
 
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         count += 1
     sys.stdout.flush()
     for exc in errors:
-        print(f"archive extract: error: {printable_lines(str(exc))}", file=sys.stderr)
+        print(f"archive extract: error: {error_text(exc)}", file=sys.stderr)
     if args.url and count == 0 and not errors:
         print(f"archive extract: no article captured for {printable(args.url)} in the given WARCs", file=sys.stderr)
         return 1

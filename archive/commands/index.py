@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive.atomic import atomic_write
-from archive.display import printable, printable_lines
+from archive.display import error_text, printable
 from archive.errors import ArchiveError, WarcReadError
 from archive.replay.cdxj import write_cdxj
 from archive.replay.sources import open_sources
@@ -66,5 +66,5 @@ def _emit(args: argparse.Namespace, lines: Iterable[bytes], errors: list[WarcRea
             raise ArchiveError(f"{args.output}: cannot write the index: {exc.strerror or exc}") from exc
         print(f"{count} index line(s) written to {printable(str(args.output))}", file=sys.stderr)
     for error in errors:
-        print(f"archive index: error: {printable_lines(str(error))}", file=sys.stderr)
+        print(f"archive index: error: {error_text(error)}", file=sys.stderr)
     return 1 if errors else 0

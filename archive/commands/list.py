@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from archive.display import printable, printable_lines
+from archive.display import error_text, printable
 from archive.errors import WarcReadError
 from archive.replay.access import list_records
 from archive.replay.sources import open_sources
@@ -53,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
     console = Console(width=None if sys.stdout.isatty() else 1000)
     console.print(table)
     for exc in errors:
-        print(f"archive list: error: {printable_lines(str(exc))}", file=sys.stderr)
+        print(f"archive list: error: {error_text(exc)}", file=sys.stderr)
     return 1 if errors else 0

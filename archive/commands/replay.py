@@ -11,7 +11,7 @@ import signal
 import sys
 from pathlib import Path
 
-from archive.display import printable, printable_lines
+from archive.display import error_text, printable
 from archive.errors import WarcReadError
 from archive.replay.articles import find_articles
 from archive.replay.pywb import ReplayServer
@@ -54,7 +54,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server.start()
         for exc in [*errors, *server.index_errors]:
-            print(f"archive replay: warning: {printable_lines(str(exc))}", file=sys.stderr)
+            print(f"archive replay: warning: {error_text(exc)}", file=sys.stderr)
         print(f"pywb is serving {len(sources)} input(s) at {server.base_url}", file=sys.stderr)
         if not articles:
             print("no articles found; browse the collection by URL", file=sys.stderr)

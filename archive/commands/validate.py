@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
                            TransferSpeedColumn)
 
-from archive.display import printable, printable_lines
+from archive.display import error_text, printable
 from archive.errors import ArchiveError, Problem
 from archive.validate import DigestProblem, ValidationReport, validate_bag
 from archive.validate.report import not_checked, utf8_safe
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             worst = 2
             results.append({"bag": utf8_safe(str(bag)), "valid": False, "error": utf8_safe(str(exc))})
             if not args.json:
-                print(f"ERROR    {printable(str(bag))}  {printable_lines(str(exc))}", file=sys.stderr)
+                print(f"ERROR    {printable(str(bag))}  {error_text(exc)}", file=sys.stderr)
             continue
         except Exception as exc:  # noqa: BLE001 - backstop: this bag gets a verdict, the next is checked
             report = ValidationReport(bag=bag, valid=False, fast=args.fast,

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from archive.beneath import is_link_error, open_file_beneath
-from archive.display import printable
 from archive.errors import UsageError
 
 __all__ = ["WARC_NAMES", "find_warcs", "not_a_warc"]
@@ -32,8 +31,8 @@ def not_a_warc(path: Path) -> str | None:
             head = f.read(_SNIFF)
     except OSError as exc:
         if is_link_error(exc):
-            return f"a symbolic link (to {printable(os.readlink(path))!s}); links are not followed: " \
-                   f"name the file itself ({printable(os.path.realpath(path))})"
+            return f"a symbolic link (to {os.readlink(path)}); links are not followed: " \
+                   f"name the file itself ({os.path.realpath(path)})"
         return f"cannot be read: {exc.strerror or exc}"
     if not head:
         return "empty (0 bytes): not a WARC"
@@ -61,7 +60,7 @@ def find_warcs(inputs: Iterable[Path]) -> list[Path]:
     refused: list[str] = []
     for item in map(Path, inputs):
         if item.is_symlink():
-            refused.append(f"{printable(str(item))}: {not_a_warc(item)}")
+            refused.append(f"{item}: {not_a_warc(item)}")
         elif item.is_dir():
             # ``*.open`` files are still being written by a capture: never package those.
             with os.scandir(item) as entries:
@@ -76,9 +75,8 @@ def find_warcs(inputs: Iterable[Path]) -> list[Path]:
     for warc in warcs:
         reason = not_a_warc(warc)
         if reason is not None:
-            refused.append(f"{printable(str(warc))}: {reason}")
+            refused.append(f"{warc}: {reason}")
     if refused:
-        raise UsageError(f"refusing to package {len(refused)} input(s); nothing was written:\n  "
-                         + "\n  ".join(refused),
+        raise UsageError(f"refusing to package {len(refused)} input(s); nothing was written:", details=refused,
                          hint="move these files aside (or name only the good WARCs), then run it again")
     return warcs

@@ -185,7 +185,7 @@ class ReplayServer:
                 if "Address already in use" in tail:
                     raise UsageError(f"port {self.port} on {HOST} is already in use",
                                     hint="choose another with --port N (--port 0 picks a free one)")
-                raise ArchiveError(f"pywb exited at start (code {self._proc.returncode}):\n{tail}",
+                raise ArchiveError(f"pywb exited at start (code {self._proc.returncode}):", details=tail.splitlines(),
                                    hint="run `make install` to rebuild .venv-pywb")
             try:
                 with socket.create_connection((HOST, self.port), timeout=0.5):

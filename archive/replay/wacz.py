@@ -27,7 +27,6 @@ from typing import Any, BinaryIO
 from archive import SOFTWARE
 from archive.beneath import open_file_beneath
 from archive.diskfull import disk_full_guard
-from archive.display import printable
 from archive.errors import ArchiveError, BagError, UsageError
 from archive.replay.articles import find_articles
 from archive.replay.sources import Source, open_source
@@ -88,10 +87,9 @@ def _refuse_links(bag: Path) -> None:
     whatever the link points to, anywhere (the bag itself would not validate)."""
     odd = [p for p in take_inventory(bag).problems if p.kind in (SYMLINK, SPECIAL_FILE, UNREADABLE)]
     if odd:
-        shown = "\n  ".join(f"{printable(p.path)}: {printable(p.detail)}" for p in odd[:20])
-        more = f"\n  and {len(odd) - 20} more" if len(odd) > 20 else ""
-        raise BagError(f"{bag}: not packaged, the bag holds {len(odd)} link(s) or unreadable file(s):\n  "
-                       f"{shown}{more}", hint=f"`archive validate {bag}` names every problem; "
+        shown = [f"{p.path}: {p.detail}" for p in odd[:20]] + ([f"and {len(odd) - 20} more"] if len(odd) > 20 else [])
+        raise BagError(f"{bag}: not packaged, the bag holds {len(odd)} link(s) or unreadable file(s):", details=shown,
+                       hint=f"`archive validate {bag}` names every problem; "
                                               "make the bag whole again first")
 
 

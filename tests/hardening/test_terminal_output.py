@@ -198,3 +198,14 @@ def test_error_hints_stay_on_their_own_line(tmp_path: Path, argv: list[str]) -> 
     assert code != 0
     assert "\\n" not in text, text  # the break between message and hint was escaped as text
     assert "\\x1b[2J" in text and not RAW.search(text), text
+
+
+def test_error_text_keeps_its_own_lines_and_escapes_quoted_ones() -> None:
+    from archive.display import error_text
+    from archive.errors import UsageError
+
+    exc = UsageError("refusing 2 input(s):", details=["a\nVALID.warc: empty", "b\r\x1b[2K.warc: not a WARC"],
+                     hint="name only\nthe good WARCs")
+    assert error_text(exc).split("\n") == ["refusing 2 input(s):", "  a\\nVALID.warc: empty",
+                                           "  b\\r\\x1b[2K.warc: not a WARC", "  hint: name only\\nthe good WARCs"]
+    assert str(exc) == exc.message + "\n  hint: name only\nthe good WARCs"  # library callers get the plain text
