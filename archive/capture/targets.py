@@ -156,6 +156,20 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def screen(policy: TargetPolicy, host: str, addresses: list[str]) -> tuple[list[str], TargetRefused | None]:
+    """The addresses of ``host`` that ``policy`` allows, in order, and the first refusal."""
+    allowed: list[str] = []
+    refusal: TargetRefused | None = None
+    for address in addresses:
+        try:
+            policy.check(host, address)
+        except TargetRefused as exc:
+            refusal = refusal or exc
+        else:
+            allowed.append(address)
+    return allowed, refusal
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's AnyIO backend behind the target policy: resolve, check, then connect to the
     checked address. A refusal raises TargetRefused before any connection attempt."""
@@ -170,15 +184,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         socket_options: typing.Iterable[typing.Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         policy = current_policy(self._default)
-        addresses = await self.resolve(host, port, timeout)
-        allowed, refusal = [], None
-        for address in addresses:
-            try:
-                policy.check(host, address)
-            except TargetRefused as exc:
-                refusal = refusal or exc
-            else:
-                allowed.append(address)
+        allowed, refusal = screen(policy, host, await self.resolve(host, port, timeout))
         if not allowed:
             raise refusal or httpcore.ConnectError(f"{host} resolved to no address")
         error: Exception | None = None
@@ -268,13 +274,5 @@ class AddressBook:
 
     async def refusal(self, host: str, port: int, policy: TargetPolicy) -> TargetRefused | None:
         """Why ``policy`` refuses every address of the host, or None if one may be tried."""
-        addresses = await self.addresses(host, port)
-        refused: TargetRefused | None = None
-        for address in addresses:
-            try:
-                policy.check(host, address)
-            except TargetRefused as exc:
-                refused = refused or exc
-            else:
-                return None
-        return refused
+        allowed, refused = screen(policy, host, await self.addresses(host, port))
+        return None if allowed else refused
