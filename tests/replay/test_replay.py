@@ -199,9 +199,14 @@ def test_a_killed_replay_leaves_no_pywb_holding_its_port(sig: signal.Signals, de
     proc.send_signal(sig)  # the command alone, not its process group: nothing else to clean up
     proc.communicate(timeout=120)  # end-of-file on its pipes
     deadline = time.monotonic() + 120  # a hang guard only
-    while any(_running(pid) for pid in pywb):
-        assert time.monotonic() < deadline, f"pywb {pywb} outlived the killed command"
-        time.sleep(0.05)
+    try:
+        while any(_running(pid) for pid in pywb):
+            assert time.monotonic() < deadline, f"pywb {pywb} outlived the killed command"
+            time.sleep(0.05)
+    finally:  # a failing run must not leave pywb behind either
+        for pid in pywb:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
     with socket.socket() as sock:  # the port is free again
         sock.bind(("127.0.0.1", port))
 
