@@ -113,10 +113,19 @@ def _engine_children(pid: int) -> list[int]:
 
 
 def _running(pid: int) -> bool:
+    """Any thread of ``pid`` still alive (a main thread that has exited shows as a zombie while
+    the others still hold the process's sockets)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X")
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return False
+    for task in tasks:
+        try:
+            if (task / "stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 @pytest.mark.e2e
