@@ -78,11 +78,21 @@ def process_alive(pid: int) -> bool:
     if not proc.is_dir():  # no /proc (not Linux): the signal probe is all we have
         return True
     try:
-        stat = (proc / "stat").read_text().rpartition(")")[2].split()
         cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        tasks = list((proc / "task").iterdir())
     except OSError:
         return False
-    return stat[0] not in ("Z", "X") and SERVER_APP in cmdline
+    if SERVER_APP not in cmdline:
+        return False
+    # Alive while any thread is: an exited main thread shows as a zombie while the other threads
+    # still hold the port and the database. A thread ending while we look is just skipped.
+    for task in tasks:
+        try:
+            if (task / "stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
 
 
 @contextlib.contextmanager

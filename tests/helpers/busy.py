@@ -28,7 +28,14 @@ def saturated_cpu(per_core: int = 2, bound: float = 600.0) -> Iterator[list[subp
 
 
 def main(argv: list[str]) -> int:
-    """`python -m tests.helpers.busy COMMAND...`: run COMMAND with the CPU saturated."""
+    """`python -m tests.helpers.busy COMMAND...`: run COMMAND with the CPU saturated (the loops
+    end with it, also when this process is told to stop with SIGTERM)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     with saturated_cpu(per_core=2, bound=7200.0):
         return subprocess.call(argv)
 

@@ -24,6 +24,7 @@ from archive.demo.server import DemoServer
 from archive.orchestrator import stop_server
 from archive.orchestrator.state import read_state
 from archive.validate import validate_bag
+from tests.helpers.processes import children_of, running
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))
 RUNS = 3
@@ -99,26 +100,6 @@ def test_schedule_with_embedded_defaults_fires_every_interval(tmp_path: Path, de
     assert all(r["auto_scheduled"] for r in done)
 
 
-def _engine_children(pid: int) -> list[int]:
-    """Prefect flow-run processes (``python -m prefect.engine``) whose parent is ``pid``."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
-            if parent == pid and b"prefect.engine" in (proc / "cmdline").read_bytes():
-                found.append(int(proc.name))
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 @pytest.mark.e2e
 @pytest.mark.timeout(1800)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the kernel's parent-death signal")
@@ -138,14 +119,14 @@ def test_a_killed_schedule_takes_its_runs_with_it(tmp_path: Path, fault_server: 
     runs: list[int] = []
     try:
         deadline = time.monotonic() + HANG
-        while not (runs := _engine_children(serving.pid)):
+        while not (runs := children_of(serving.pid, b"prefect.engine")):
             assert serving.poll() is None and time.monotonic() < deadline, "no run was started"
             time.sleep(0.1)
         serving.kill()
         serving.wait()
         # Well inside the 600 s the run itself would take: only the parent's death can end it.
         deadline = time.monotonic() + 300
-        while any(_running(pid) for pid in runs):
+        while any(running(pid) for pid in runs):
             assert time.monotonic() < deadline, f"flow-run processes {runs} outlived `archive schedule`"
             time.sleep(0.2)
     finally:

@@ -1,0 +1,34 @@
+"""What is still running after a test killed something (Linux /proc)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def running(pid: int) -> bool:
+    """Any thread of ``pid`` still alive (a main thread that has exited shows as a zombie while
+    the others still hold the process's sockets)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            if (task / "stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
+
+
+def children_of(pid: int, cmdline_has: bytes = b"") -> list[int]:
+    """Direct children of ``pid`` (whose command line contains ``cmdline_has``)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            if parent == pid and cmdline_has in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
