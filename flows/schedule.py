@@ -3,6 +3,7 @@ audit, served by Prefect (`archive schedule --config FILE`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +58,23 @@ def deployments(config: Config) -> list[Any]:
     if config.audit is not None and config.audit.schedule is not None:
         found.append(audit_fixity.to_deployment(
             name="fixity-audit",
-            parameters={"root": str(config.output), "audit_log": str(config.audit.log), "fast": config.audit.fast},
+            parameters=audit_parameters(config),
             schedules=[_prefect_schedule(config.audit.schedule)],
             description="re-validate every bag under the output folder",
         ))
     return found
+
+
+def audit_parameters(config: Config) -> dict[str, Any]:
+    """The config's whole audit section as `audit-fixity` parameters: roots (default: the output
+    folder), budget and alerts, so a scheduled audit behaves as `archive audit --config` does."""
+    audit = config.audit
+    assert audit is not None
+    alerts = dataclasses.asdict(audit.alerts)
+    alerts["email_to"] = list(audit.alerts.email_to)
+    return {"root": [str(r) for r in audit.roots] or [str(config.output)], "audit_log": str(audit.log),
+            "fast": audit.fast, "processes": audit.processes, "bytes_per_second": audit.bytes_per_second,
+            "alerts": alerts if audit.alerts.any else None}
 
 
 def poll_seconds(config: Config) -> float:

@@ -143,3 +143,24 @@ def test_incremental_without_bagging_never_removes_the_output_folder(tmp_path: P
     assert second["unchanged"] == 1
     assert keep.read_text() == "an archivist's file", "nothing new must not delete the output folder"
     assert all(w.exists() for w in warcs)
+
+
+def test_the_scheduled_audit_gets_the_whole_audit_section(tmp_path: Path) -> None:
+    """The fixity-audit deployment runs what `archive audit --config` runs: the configured roots,
+    budget and alerts, not only the output folder."""
+    config_path = tmp_path / "archive.yaml"
+    config_path.write_text(
+        f"output: {tmp_path / 'out'}\nsources: []\n"
+        f"audit:\n  log: {tmp_path / 'audit.jsonl'}\n  schedule: {{interval: 3600}}\n"
+        f"  roots: [{tmp_path / 'a'}, {tmp_path / 'b'}]\n  processes: 2\n  bytes_per_second: 1000000\n"
+        "  alerts: {webhook: 'http://127.0.0.1:9/hook', email_to: [ops@example.org]}\n")
+    [audit] = deployments(load_config(config_path, env={}))
+    params = audit.parameters
+    assert params["root"] == [str(tmp_path / "a"), str(tmp_path / "b")]
+    assert (params["processes"], params["bytes_per_second"], params["fast"]) == (2, 1000000, False)
+    assert params["alerts"]["webhook"] == "http://127.0.0.1:9/hook" and params["alerts"]["email_to"] == ["ops@example.org"]
+    # Without roots or alerts: the output folder, and no alert settings at all.
+    config_path.write_text(f"output: {tmp_path / 'out'}\naudit:\n  log: {tmp_path / 'audit.jsonl'}\n"
+                           "  schedule: {interval: 3600}\n")
+    [audit] = deployments(load_config(config_path, env={}))
+    assert audit.parameters["root"] == [str(tmp_path / "out")] and audit.parameters["alerts"] is None
