@@ -15,6 +15,7 @@ import ctypes.util
 import os
 import signal
 import sys
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 
@@ -66,3 +67,21 @@ def end_with_marked_parent() -> None:
         if os.getppid() == int(marked):
             return
     os.kill(os.getpid(), signal.SIGTERM)  # the parent is already gone
+
+
+def any_thread_running(proc: Path) -> bool:
+    """Whether any thread of the process at ``proc`` (``/proc/PID``) is still running.
+
+    An exited main thread shows as a zombie while the other threads still hold the process's
+    port, sockets and database; a thread ending while we look is just skipped."""
+    try:
+        tasks = list((proc / "task").iterdir())
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            if (task / "stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                return True
+        except (OSError, IndexError):
+            continue
+    return False

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from archive.atomic import write_json_atomic
+from archive.children import any_thread_running
 from archive.errors import OrchestratorError
 
 STATE_NAME = "archive-server.json"
@@ -79,20 +80,9 @@ def process_alive(pid: int) -> bool:
         return True
     try:
         cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        tasks = list((proc / "task").iterdir())
     except OSError:
         return False
-    if SERVER_APP not in cmdline:
-        return False
-    # Alive while any thread is: an exited main thread shows as a zombie while the other threads
-    # still hold the port and the database. A thread ending while we look is just skipped.
-    for task in tasks:
-        try:
-            if (task / "stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
-                return True
-        except (OSError, IndexError):
-            continue
-    return False
+    return SERVER_APP in cmdline and any_thread_running(proc)
 
 
 @contextlib.contextmanager

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from archive.children import any_thread_running
+
 
 def running(pid: int) -> bool:
     """Any thread of ``pid`` still alive (a main thread that has exited shows as a zombie while
     the others still hold the process's sockets)."""
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-    except OSError:
-        return False
-    for task in tasks:
-        try:
-            if (task / "stat").read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
-                return True
-        except (OSError, IndexError):
-            continue
-    return False
+    return any_thread_running(Path(f"/proc/{pid}"))
 
 
 def children_of(pid: int, cmdline_has: bytes = b"") -> list[int]:
