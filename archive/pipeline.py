@@ -6,7 +6,6 @@ Each function takes finished inputs and returns what the next stage and the run 
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -95,7 +94,3 @@ def bag_info(capture_id: str, urls: Sequence[str], section: Mapping[str, Any] | 
         external_identifier=f"urn:news-archive:{capture_id}",
         external_description=f"Web archive capture of {len(urls)} news article(s): {shown}",
     )
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))

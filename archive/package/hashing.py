@@ -24,8 +24,6 @@ BLOCK_SIZE = 1 << 20  # 1 MiB: big enough to amortise syscalls, small enough to 
 
 # Algorithms a manifest may name (RFC 8493 section 2.4 plus older bags' habits).
 SUPPORTED_ALGORITHMS: tuple[str, ...] = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
-# Hashed first when several are asked for: the strongest is the one worth reporting first.
-STRENGTH = {name: rank for rank, name in enumerate(reversed(SUPPORTED_ALGORITHMS))}
 
 Progress = Callable[[int], None]
 T = TypeVar("T")

@@ -8,7 +8,6 @@ request) without ever being held whole. Broken WARCs are read up to the break; t
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,10 +178,3 @@ def write_payload(capture: Capture, out: BinaryIO, *, decode: bool = False) -> i
         return written
     raise ArchiveError(f"{info.warc}: no record at offset {info.offset} any more",
                        hint="the file changed since it was read; run the command again")
-
-
-def read_payload(capture: Capture, *, decode: bool = False) -> bytes:
-    """The payload as bytes: for tests and small records only (everything else streams)."""
-    buf = io.BytesIO()
-    write_payload(capture, buf, decode=decode)
-    return buf.getvalue()

@@ -8,7 +8,7 @@ article metadata records come with them. Nothing is read here beyond directory l
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,3 @@ def open_source(path: Path) -> Source:
 
 def open_sources(paths: Iterable[Path]) -> list[Source]:
     return [open_source(p) for p in paths]
-
-
-def all_warcs(sources: Sequence[Source]) -> list[Path]:
-    return [w for s in sources for w in s.warcs]
