@@ -51,20 +51,22 @@ BASELINE_WEIGHT = 0.02
 LATENCY_NOISE = 0.05
 # Decisions kept per host for the report (the first ones, then the latest ones).
 MAX_DECISIONS = 200
+_DEFAULTS = CaptureSettings()
 
 
 @dataclass(frozen=True)
 class PolitenessPolicy:
-    """The settings that shape the policy, in one place (built from CaptureSettings)."""
+    """The settings that shape the policy, in one place (built from CaptureSettings, whose
+    defaults are the policy's defaults too: one place says what a user gets)."""
 
-    max_concurrency: int = 16
-    start_gap: float = 0.0
-    delay_factor: float = 0.5
-    min_delay: float = 0.0
-    max_delay: float = 30.0
-    slow_response: float = 1.0
-    backoff_ratio: float = 3.0
-    crawl_delay_max: float = 30.0
+    max_concurrency: int = _DEFAULTS.per_host_concurrency
+    start_gap: float = _DEFAULTS.per_host_delay
+    delay_factor: float = _DEFAULTS.delay_factor
+    min_delay: float = _DEFAULTS.min_delay
+    max_delay: float = _DEFAULTS.max_delay
+    slow_response: float = _DEFAULTS.slow_response
+    backoff_ratio: float = _DEFAULTS.backoff_ratio
+    crawl_delay_max: float = _DEFAULTS.crawl_delay_max
 
     @classmethod
     def from_settings(cls, settings: CaptureSettings) -> PolitenessPolicy:
