@@ -48,7 +48,7 @@ def _sky(width: int, height: int) -> Any:
     for y in range(height):
         if y < horizon:
             t = y / horizon
-            c = tuple(int(a + (b - a) * t) for a, b in zip(SKY_TOP, SKY_BOTTOM))
+            c = tuple(int(a + (b - a) * t) for a, b in zip(SKY_TOP, SKY_BOTTOM, strict=True))
         else:
             c = SAND
         for x in range(width):

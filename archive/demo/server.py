@@ -408,7 +408,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def _send_resource(self, res: Resource, *, head: bool) -> None:
+    def _send_resource(self, res: Resource, *, head: bool) -> None:  # noqa: C901 (issue 12: split into named steps after the merge)
         owner = self.server.owner
         compressible = res.media_type in _COMPRESSIBLE
         gzipped = compressible and _accepts_gzip(self.headers.get("Accept-Encoding", ""))

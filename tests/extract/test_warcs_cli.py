@@ -176,6 +176,6 @@ def test_foreign_wget_warc_with_bracketed_target_uris() -> None:
     errors: list[ArchiveError] = []
     records = list(extract_warcs([WGET_WARC], errors=errors))
     assert errors == []
-    assert records and all(r["url"].startswith("http") and "<" not in r["url"] for r in records)
+    assert records and all(str(r["url"]).startswith("http") and "<" not in str(r["url"]) for r in records)
     for record in records:
         validate_record(record)

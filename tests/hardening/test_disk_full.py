@@ -32,9 +32,8 @@ from archive.capture.warc import WarcFileWriter
 from archive.cli import main
 from archive.diskfull import disk_full_cause, disk_full_guard
 from archive.errors import DiskFullError
-from archive.package import BagInfo, build_bag
+from archive.package import BagInfo, build_bag, hashing
 from archive.package import build as build_module
-from archive.package import hashing
 from archive.pipeline import extract_to_folder
 from archive.replay.wacz import write_wacz
 from tests.helpers.mounts import tmpfs
@@ -220,7 +219,7 @@ def test_wacz_full_disk_is_one_error_not_a_zipfile_valueerror(
     warcs, records = captured
     bag = build_bag(tmp_path / "bag", warcs=warcs, metadata=records, info=INFO, processes=1)
     before = snapshot(bag)
-    monkeypatch.setattr(zipfile.io, "open", full_disk_open(50_000))
+    monkeypatch.setattr(zipfile.io, "open", full_disk_open(50_000))  # type: ignore[attr-defined]  # zipfile's io
     dest = tmp_path / "out.wacz"
     with pytest.raises(DiskFullError) as caught:
         write_wacz(bag, dest)

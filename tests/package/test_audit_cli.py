@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,11 +51,11 @@ def store(tmp_path: Path, template: Path, good: int, bad: tuple[str, ...] = ()) 
     return bags
 
 
-def events(log: Path) -> list[dict]:
+def events(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
 
-def bag_of(event: dict) -> str:
+def bag_of(event: dict[str, Any]) -> str:
     return event["linkingObjectIdentifier"][0]["linkingObjectIdentifierValue"]
 
 
@@ -140,7 +141,7 @@ def test_restart_and_a_different_audit_start_afresh(tmp_path: Path, template: Pa
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = self.rfile.read(int(self.headers["Content-Length"]))

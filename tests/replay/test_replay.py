@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ from archive.replay.sources import open_source, open_sources
 from tests.helpers.processes import children_of, running
 
 
-def index_lines(bag: Path) -> list[tuple[str, dict]]:
+def index_lines(bag: Path) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for line in (bag / "data/indexes/index.cdxj").read_text(encoding="utf-8").splitlines():
         _key, ts, fields = line.split(" ", 2)
