@@ -24,8 +24,9 @@ from cronsim import CronSim, CronSimError
 from archive.alerts import AlertSettings
 from archive.capture.settings import CaptureSettings
 from archive.errors import ConfigError
+from archive.resources import schema_path
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.json"
+SCHEMA_PATH = schema_path("config.schema.json")
 ENV_PREFIX = "ARCHIVE_"
 
 
