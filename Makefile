@@ -37,7 +37,7 @@ demo: install
 
 # Lint and types first: they take seconds and fail fast, before the minutes of pytest.
 lint: install
-	$(BIN)/ruff check archive flows bench tests
+	$(BIN)/ruff check archive archive_app flows bench tests
 	$(BIN)/mypy
 
 test: lint

@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def serve(articles: int, images: int, latency: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive.demo.server", "--generated", str(articles), "--images", str(images),
+        [sys.executable, "-m", "archive_app.demo.server", "--generated", str(articles), "--images", str(images),
          "--latency", str(latency)],
         stdout=subprocess.PIPE, text=True, cwd=REPO,
     )

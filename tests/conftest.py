@@ -99,7 +99,7 @@ def loopback_only() -> Iterator[list[object]]:
 
 @pytest.fixture(scope="session")
 def demo_server() -> Iterator[object]:
-    from archive.demo.server import DemoServer
+    from archive_app.demo.server import DemoServer
 
     with DemoServer() as server:
         yield server

@@ -111,7 +111,7 @@ def test_the_installed_command_is_the_wheel_not_the_checkout(installed: Installe
     done = installed.run("--version")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"archive {__version__}"
-    code = ("import archive, archive.cli, flows, archive.resources as r\n"
+    code = ("import archive, archive_app.cli, flows, archive.resources as r\n"
             "print(archive.__file__); print(flows.__file__); print(r.schema_path('article.schema.json'))")
     where = subprocess.run([str(installed.venv / "bin" / "python"), "-c", code], cwd=installed.home,
                            capture_output=True, text=True, timeout=RUN_TIMEOUT, env=_child_env())

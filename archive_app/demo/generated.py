@@ -14,7 +14,7 @@ Every image is a real, decodable JPEG (a tiny picture with a comment segment tha
 unique), derived deterministically from ``(i, j)``: no two images are byte-identical, so a
 capture stores each one as a ``response``, never a ``revisit``. Pages and images are built on
 request from their numbers; nothing is held per article. ``latency`` is the default for
-:class:`~archive.demo.server.DemoServer`, which sleeps that long before every answer.
+:class:`~archive_app.demo.server.DemoServer`, which sleeps that long before every answer.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import re
 
-from archive.demo.server import Redirect, Resource
+from archive_app.demo.server import Redirect, Resource
 
 __all__ = ["GeneratedSite"]
 

@@ -16,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.capture.requisites import page_links
 from archive.capture.session import CaptureSession
 from archive.capture.settings import CaptureSettings
-from archive.demo.server import (
+from archive_app.demo.server import (
     DEMO_ARTICLES,
     DEMO_CHUNKED,
     DEMO_MISSING,

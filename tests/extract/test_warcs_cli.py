@@ -12,9 +12,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import archive.extract
-from archive.cli import main
 from archive.errors import ArchiveError, WarcReadError
 from archive.extract import extract_warcs, validate_record
+from archive_app.cli import main
 from tests.extract.conftest import page
 
 ASKED = "http://127.0.0.1:8000/en/articles/5862"

@@ -11,8 +11,8 @@ import pytest
 from prefect import get_client
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cli import main
-from archive.demo.server import DEMO_ARTICLES
+from archive_app.cli import main
+from archive_app.demo.server import DEMO_ARTICLES
 from flows.capture import capture_articles
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -71,8 +71,8 @@ def _state(out: Path) -> str:
 
 @pytest.fixture(scope="module")
 def slow_site() -> Iterator[object]:
-    from archive.demo.generated import GeneratedSite
-    from archive.demo.server import DemoServer
+    from archive_app.demo.generated import GeneratedSite
+    from archive_app.demo.server import DemoServer
 
     with DemoServer(site=GeneratedSite(articles=6, images=3, latency=0.05)) as server:
         yield server
@@ -143,8 +143,8 @@ def _capture_warcs(out: Path, urls: list[str]) -> None:
 
 
 def test_kill_extraction_at_random_points_then_rerun(tmp_path: Path) -> None:
-    from archive.demo.generated import GeneratedSite
-    from archive.demo.server import DemoServer
+    from archive_app.demo.generated import GeneratedSite
+    from archive_app.demo.server import DemoServer
 
     warcs = tmp_path / "warcs"
     with DemoServer(site=GeneratedSite(articles=60, images=1, latency=0.0)) as server:

@@ -29,13 +29,13 @@ from archive.capture import warc as warc_module
 from archive.capture.session import CaptureSession
 from archive.capture.settings import CaptureSettings
 from archive.capture.warc import WarcFileWriter
-from archive.cli import main
 from archive.diskfull import disk_full_cause, disk_full_guard
 from archive.errors import DiskFullError
 from archive.package import BagInfo, build_bag, hashing
 from archive.package import build as build_module
 from archive.pipeline import extract_to_folder
 from archive.replay.wacz import write_wacz
+from archive_app.cli import main
 from tests.helpers.mounts import tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -318,7 +318,7 @@ def test_real_full_disk_capture_history_says_it_was_not_updated(small_disk: Path
 def test_cli_backstop_prints_an_untranslated_full_disk_as_one_line(monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """A library writing its own files (Prefect's database) is not behind a guard of ours."""
-    from archive.commands import list as list_command
+    from archive_app.commands import list as list_command
 
     def full(args: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/var/lib/somewhere/db.sqlite")

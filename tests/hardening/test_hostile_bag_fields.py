@@ -23,11 +23,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.cli import main
 from archive.package import build_bag
 from archive.validate import validate_bag
 from archive.validate import validator as validator_module
 from archive.validate.audit import fixity_event
+from archive_app.cli import main
 from tests.package.conftest import bag_info, write_metadata, write_warc
 
 # Codecs Python knows that are not text encodings (bytes.decode refuses them with LookupError),

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from archive.demo.server import DemoServer
 from archive.orchestrator import stop_server
 from archive.orchestrator.state import read_state
 from archive.validate import validate_bag
+from archive_app.demo.server import DemoServer
 from tests.helpers.processes import children_of, running
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 
-from archive.demo.server import DemoServer
 from archive.orchestrator import stop_server
 from archive.orchestrator.state import (
     SERVER_APP,
@@ -31,6 +30,7 @@ from archive.orchestrator.state import (
     state_path,
     write_state,
 )
+from archive_app.demo.server import DemoServer
 from tests.helpers.busy import saturated_cpu
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from archive.cli import main
-from archive.commands.audit import parse_rate
 from archive.package import build_bag
 from archive.validate.auditrun import resume_file
+from archive_app.cli import main
+from archive_app.commands.audit import parse_rate
 from tests.package.conftest import bag_info, write_metadata, write_warc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_audit_resumes_after_sigkill_without_rehashing_finished_bags(tmp_path: P
     bags = store(tmp_path, template, good=8)
     log = tmp_path / "audit.jsonl"
     # Paced to about 4 bags a second, so there is time to kill it between bags.
-    cmd = [sys.executable, "-m", "archive.cli", "audit", str(tmp_path / "root0"), str(tmp_path / "root1"),
+    cmd = [sys.executable, "-m", "archive_app.cli", "audit", str(tmp_path / "root0"), str(tmp_path / "root1"),
            "--log", str(log), "--quiet", "--bytes-per-second", str(template_bytes(template) * 4)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300  # generous on a busy machine; normally about a second

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from archive.cli import main
+from archive_app.cli import main
 
 SITE = Path(__file__).resolve().parents[2] / "archive" / "demo" / "site"
 

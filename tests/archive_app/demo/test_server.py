@@ -23,9 +23,9 @@ import lxml.etree
 import lxml.html
 import pytest
 
-import archive.demo
-from archive.demo import SITE_ROOT, DemoServer, GeneratedSite
-from archive.demo.server import (
+import archive_app.demo
+from archive_app.demo import SITE_ROOT, DemoServer, GeneratedSite
+from archive_app.demo.server import (
     DEMO_ARTICLES,
     DEMO_CHUNKED,
     DEMO_MISSING,
@@ -485,16 +485,16 @@ def test_article_urls_are_the_three_editions_english_first(server: DemoServer) -
 
 
 def test_public_names() -> None:
-    assert sorted(archive.demo.__all__) == sorted(
+    assert sorted(archive_app.demo.__all__) == sorted(
         ["SITE_ROOT", "DemoServer", "GeneratedSite", "Redirect", "Resource", "Site", "StaticSite"]
     )
-    assert all(getattr(archive.demo, name) is not None for name in archive.demo.__all__)
+    assert all(getattr(archive_app.demo, name) is not None for name in archive_app.demo.__all__)
 
 
 def test_module_entry_point_serves_until_interrupted() -> None:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive.demo.server", "--port", "0"],
+        [sys.executable, "-m", "archive_app.demo.server", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT,
     )  # fmt: skip
     try:
