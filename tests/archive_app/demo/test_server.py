@@ -36,7 +36,7 @@ from archive_app.demo.server import (
 EN = "/en/2018/03/amnesty-or-disgrace.html"
 AR = "/ar/2018/03/amnesty-or-disgrace.html"
 KU = "/ku/2018/03/amnesty-or-disgrace.html"
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
