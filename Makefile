@@ -14,7 +14,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: install demo test bench clean
+.PHONY: install demo lint test bench clean
 
 install: $(STAMP) $(STAMP_PYWB)
 
@@ -35,7 +35,12 @@ $(STAMP_PYWB):
 demo: install
 	$(BIN)/archive demo
 
-test: install
+# Lint and types first: they take seconds and fail fast, before the minutes of pytest.
+lint: install
+	$(BIN)/ruff check archive archive_app flows bench tests
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest -q -ra
 
 bench: install

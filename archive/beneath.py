@@ -11,6 +11,7 @@ file (a FIFO is opened non-blocking, then refused, so it cannot hang the reader)
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import threading
@@ -141,6 +142,6 @@ def _open_checked(root: Path, parts: list[str]) -> int:
     return os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
 
 
-def open_file_beneath(root: str | Path, rel: str) -> BinaryIO:
+def open_file_beneath(root: str | Path, rel: str) -> io.FileIO:
     """:func:`open_beneath` as an unbuffered binary file object (closing it closes the fd)."""
     return os.fdopen(open_beneath(root, rel), "rb", buffering=0)

@@ -24,8 +24,9 @@ from cronsim import CronSim, CronSimError
 from archive.alerts import AlertSettings
 from archive.capture.settings import CaptureSettings
 from archive.errors import ConfigError
+from archive.resources import schema_path
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.json"
+SCHEMA_PATH = schema_path("config.schema.json")
 ENV_PREFIX = "ARCHIVE_"
 
 
@@ -233,7 +234,8 @@ def _env_scalar(name: str, raw: str) -> Any:
 
 @cache
 def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
 
 
 def _pointer(path: tuple[Any, ...]) -> str:
@@ -260,7 +262,7 @@ def _problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int], where: st
     for path, message in sorted(found, key=lambda item: [str(p) for p in item[0]]):
         line = next((lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in lines), None)
         problems.append(f"{where}:{line}: {_pointer(path)}: {message}" if line else f"{where}: {_pointer(path)}: {message}")
-    names: set[str] = set()
+    names: set[object] = set()
     for index, source in enumerate(data.get("sources") or []):
         if not isinstance(source, Mapping):
             continue
@@ -275,7 +277,7 @@ def _problems(data: dict[str, Any], lines: dict[tuple[Any, ...], int], where: st
 
 
 def _schedules(data: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
-    found = []
+    found: list[tuple[tuple[Any, ...], Mapping[str, Any]]] = []
     for index, source in enumerate(data.get("sources") or []):
         if isinstance(source, Mapping) and isinstance(source.get("schedule"), Mapping):
             found.append((("sources", index, "schedule"), source["schedule"]))

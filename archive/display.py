@@ -69,7 +69,7 @@ class PrintableLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__()
         self.setFormatter(logging.Formatter("%(message)s"))
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:  # looked up on each record, as logging's last-resort handler does
         return sys.stderr
 

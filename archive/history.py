@@ -8,7 +8,7 @@ article page; lookups read the latest row per URL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +74,7 @@ class CaptureHistory:
         return len(values)
 
 
-def unchanged_filter(known: Mapping[str, str]):
+def unchanged_filter(known: Mapping[str, str]) -> Callable[[str, str], bool]:
     """A predicate for CaptureSession: True when (url, digest) matches the last capture."""
 
     def unchanged(url: str, digest: str) -> bool:

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -34,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def serve(articles: int, images: int, latency: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive.demo.server", "--generated", str(articles), "--images", str(images),
+        [sys.executable, "-m", "archive_app.demo.server", "--generated", str(articles), "--images", str(images),
          "--latency", str(latency)],
         stdout=subprocess.PIPE, text=True, cwd=REPO,
     )
@@ -81,10 +82,11 @@ def count_records(warcs: list[Path]) -> tuple[int, set[str]]:
     return n, uris
 
 
-def politeness_of(out: Path) -> dict[str, dict[str, object]]:
+def politeness_of(out: Path) -> dict[str, dict[str, Any]]:
     """The per-host politeness recorded in a capture's run report."""
     [report] = out.glob("*.report.json")
-    return json.loads(report.read_text())["politeness"]
+    politeness: dict[str, dict[str, Any]] = json.loads(report.read_text())["politeness"]
+    return politeness
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
@@ -123,8 +125,9 @@ def main() -> int:
         fixed = [timed([str(BIN / "archive"), "capture", "-i", str(work / "one.txt"), "--out", str(work / f"fixed{r}"),
                         "--quiet"], env) for r in range(args.runs)]
 
-        ours, ours_records = [], (0, set())
-        politeness: dict[str, dict[str, object]] = {}
+        ours: list[float] = []
+        ours_records: tuple[int, set[str]] = (0, set())
+        politeness: dict[str, dict[str, Any]] = {}
         for r in range(args.runs):
             out = work / f"ours{r}"
             ours.append(timed([str(BIN / "archive"), "capture", "-i", str(url_file), "--out", str(out), "--quiet"], env))
@@ -161,7 +164,8 @@ def main() -> int:
         library_unpaced = [timed([sys.executable, "-c", lib_script, str(work / f"unpaced{r}"), str(url_file), unpaced], env)
                            for r in range(args.runs)]
 
-        wget_times, wget_records = [], (0, set())
+        wget_times: list[float] = []
+        wget_records: tuple[int, set[str]] = (0, set())
         if not args.skip_wget:
             for r in range(args.runs):
                 out = work / f"wget{r}"

@@ -82,7 +82,8 @@ def child(code: str, *args: str) -> dict[str, float]:
     proc = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    got: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return got
 
 
 class ZeroServer:
@@ -202,7 +203,7 @@ def main() -> int:
     try:
         if "capture" not in skip:
             server = ZeroServer()
-            rows = []
+            rows: list[tuple[str, dict[str, float]]] = []
             for size in (int(s) for s in args.capture.split(",")):
                 out = work / f"capture-{size}"
                 rows.append((f"{size} MiB", child(CAPTURE, f"http://127.0.0.1:{server.port}/{size * MiB}", str(out))))
@@ -212,14 +213,14 @@ def main() -> int:
             from archive.package import BagInfo, build_bag
 
             rows = []
-            for size in (float(s) for s in args.validate.split(",")):
+            for gib in (float(s) for s in args.validate.split(",")):
                 src = work / "src.warc"
-                write_big_warc(src, int(size * GiB))
-                bag = build_bag(work / f"bag-{size:g}", warcs=[src], metadata=[],
-                                info=BagInfo(source_organization="bench", external_identifier=f"bench-{size:g}",
+                write_big_warc(src, int(gib * GiB))
+                bag = build_bag(work / f"bag-{gib:g}", warcs=[src], metadata=[],
+                                info=BagInfo(source_organization="bench", external_identifier=f"bench-{gib:g}",
                                              external_description="memory benchmark"))
                 src.unlink()
-                rows.append((f"{size:g} GiB", child(VALIDATE, str(bag))))
+                rows.append((f"{gib:g} GiB", child(VALIDATE, str(bag))))
                 shutil.rmtree(bag)
             table("validate: a bag of N GiB (validate_bag, sha256+sha512)", "bag", rows)
         if "index" not in skip:

@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.demo.server import DemoServer  # noqa: E402
+from archive_app.demo.server import DemoServer  # noqa: E402
 from tests.helpers.busy import saturated_cpu  # noqa: E402
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))

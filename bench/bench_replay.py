@@ -124,9 +124,9 @@ def bench_pywb(index: Path, urls: list[str], work: Path) -> tuple[list[float], i
 def demo_bag(work: Path) -> tuple[Path, str]:
     from archive.capture.session import CaptureSession
     from archive.capture.settings import CaptureSettings
-    from archive.demo.server import DEMO_ARTICLES, DemoServer
     from archive.package import BagInfo, build_bag
     from archive.pipeline import extract_to_folder
+    from archive_app.demo.server import DEMO_ARTICLES, DemoServer
 
     with DemoServer() as server:
         urls = [server.url(p) for p in DEMO_ARTICLES]

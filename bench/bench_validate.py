@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,14 +114,14 @@ def build(shape: Shape, root: Path) -> Path:
     total = sum(d.size for d in digests)
     for alg in ALGS:
         (bag / f"manifest-{alg}.txt").write_bytes(
-            format_manifest({r: d.digests[alg] for r, d in zip(rels, digests)}))
+            format_manifest({r: d.digests[alg] for r, d in zip(rels, digests, strict=True)}))
     (bag / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
     (bag / "bag-info.txt").write_text(f"Payload-Oxum: {total}.{len(rels)}\nBagging-Date: 2026-01-01\n")
     tags = ["bagit.txt", "bag-info.txt"] + [f"manifest-{a}.txt" for a in ALGS]
     tag_digests = list(hash_files([bag / t for t in tags], ALGS, processes=1))
     for alg in ALGS:
         (bag / f"tagmanifest-{alg}.txt").write_bytes(
-            format_manifest({t: d.digests[alg] for t, d in zip(tags, tag_digests)}))
+            format_manifest({t: d.digests[alg] for t, d in zip(tags, tag_digests, strict=True)}))
     return bag
 
 
@@ -151,7 +152,7 @@ def main() -> int:
 
     py = sys.executable
     archive_bin = str(Path(py).with_name("archive"))
-    tools = {
+    tools: dict[str, Callable[[Path], list[str]]] = {
         "reference": lambda bag: [py, "-c", REFERENCE, str(bag)],
         "archive validate": lambda bag: [archive_bin, "validate", "--quiet", "--processes", "2", str(bag)],
         "validate_bag()": lambda bag: [py, "-c", LIBRARY, str(bag)],

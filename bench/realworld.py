@@ -66,7 +66,7 @@ def score(corpus: Path, jsonl: Path, name: str) -> dict[str, tuple[int, int]]:
 def run_ours(corpus: Path, out: Path) -> float:
     """Seconds for ``archive extract`` over every WARC of the corpus, one command."""
     warcs = [str(p) for p in sorted((corpus / "warcs").glob("*.warc.gz"))]
-    cmd = [sys.executable, "-c", "import sys; from archive.cli import main; sys.exit(main())", "extract", *warcs]
+    cmd = [sys.executable, "-c", "import sys; from archive_app.cli import main; sys.exit(main())", "extract", *warcs]
     start = time.perf_counter()
     with out.open("wb") as fh:
         done = subprocess.run(cmd, stdout=fh, stderr=subprocess.PIPE, cwd=ROOT, check=False)

@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import State, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 
 from archive.alerts import AlertSettings, send_alerts
 from archive.validate.auditrun import AuditBudget, run_audit

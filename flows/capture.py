@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect import State, flow, task
+from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
 
 from archive.atomic import write_json_atomic
 from archive.capture.report import REPORT_NAME, CaptureReport, failed_article
@@ -169,7 +168,7 @@ async def capture_articles(
     report_path = out / (f"{capture_id}.report.json" if package else REPORT_NAME)
     result["report"] = str(report_path)
     write_json_atomic(report_path, result)
-    await create_markdown_artifact(markdown=_markdown(report, result), key="capture-report", description=capture_id)
+    await acreate_markdown_artifact(markdown=_markdown(report, result), key="capture-report", description=capture_id)
     return result
 
 

@@ -39,6 +39,7 @@ async def capture_source(config_path: str, source: str) -> dict[str, Any]:
 def _prefect_schedule(schedule: Schedule) -> Any:
     if schedule.interval is not None:
         return Interval(schedule.interval, timezone=schedule.timezone)
+    assert schedule.cron is not None  # a Schedule holds exactly one of interval and cron
     return Cron(schedule.cron, timezone=schedule.timezone)
 
 

@@ -11,6 +11,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,12 +75,12 @@ def _check_address(address: object) -> None:
             raise ConnectionRefusedError(f"test tried to contact {address!r}: tests never leave 127.0.0.0/8")
 
 
-def _guarded_connect(self: socket.socket, address: object) -> None:
+def _guarded_connect(self: socket.socket, address: Any) -> None:
     _check_address(address)
     return _real_connect(self, address)
 
 
-def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     _check_address(address)
     return _real_connect_ex(self, address)
 
@@ -87,18 +88,18 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 @pytest.fixture(scope="session", autouse=True)
 def loopback_only() -> Iterator[list[object]]:
     """Refuse (and remember) any connection to an address outside 127.0.0.0/8 during the run."""
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign, assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign, assignment]
     try:
         yield _outside
     finally:
-        socket.socket.connect = _real_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+        socket.socket.connect = _real_connect  # type: ignore[method-assign, assignment]
+        socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign, assignment]
 
 
 @pytest.fixture(scope="session")
 def demo_server() -> Iterator[object]:
-    from archive.demo.server import DemoServer
+    from archive_app.demo.server import DemoServer
 
     with DemoServer() as server:
         yield server

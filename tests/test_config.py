@@ -186,8 +186,8 @@ def test_environment_override_of_a_malformed_section_is_reported_not_crashed(tmp
 
 
 @settings(max_examples=300, deadline=None)
-@given(suffix=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20),
-       value=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40))
+@given(suffix=st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=20),
+       value=st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=40))
 def test_any_environment_value_gives_settings_or_a_config_error(suffix: str, value: str) -> None:
     for name in ("ARCHIVE_CAPTURE_" + suffix.upper(), "ARCHIVE_CAPTURE_READ_TIMEOUT", "ARCHIVE_CAPTURE_USER_AGENT",
                  "ARCHIVE_CAPTURE_EXTRA_HEADERS", "ARCHIVE_BAG_" + suffix.upper(), "ARCHIVE_OUTPUT"):

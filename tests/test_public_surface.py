@@ -44,8 +44,8 @@ def test_no_module_in_the_library_imports_prefect() -> None:
 def test_importing_the_library_and_cli_loads_no_prefect() -> None:
     code = (
         "import sys, archive, archive.capture, archive.extract, archive.package, archive.validate, "
-        "archive.replay.cdxj, archive.cli, archive.pipeline\n"
-        "from archive.cli import build_parser; build_parser()\n"
+        "archive.replay.cdxj, archive_app.cli, archive.pipeline\n"
+        "from archive_app.cli import build_parser; build_parser()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'flows')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)

@@ -12,7 +12,7 @@ import email.utils
 import random
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
@@ -23,7 +23,13 @@ from archive.capture import digest
 from archive.capture.politeness import HostLimiter
 from archive.capture.settings import CaptureSettings
 from archive.capture.targets import (
-    AddressBook, Resolver, TargetPolicy, TargetRefused, current_policy, parse_ip, system_resolver,
+    AddressBook,
+    Resolver,
+    TargetPolicy,
+    TargetRefused,
+    current_policy,
+    parse_ip,
+    system_resolver,
 )
 from archive.capture.transport import GuardedTransport
 from archive.capture.urls import host_key
@@ -131,7 +137,7 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         resolver: Resolver | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], object] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         # The policy of requests made outside any article's policy_scope (see targets.py).
@@ -221,7 +227,7 @@ class Fetcher:
             return exchange
 
     def _backoff(self, attempt: int) -> float:
-        base = self.settings.backoff_base * (2 ** (attempt - 1))
+        base = self.settings.backoff_base * (2.0 ** (attempt - 1))
         return min(self.settings.backoff_max, base) * (0.5 + random.random() / 2)
 
     async def _attempt(self, url: str, referer: str | None) -> Exchange:

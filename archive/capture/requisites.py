@@ -99,7 +99,7 @@ def css_requisites(css: str, base_url: str) -> list[str]:
     return _unique(resolve(base_url, ref) for ref in css_references(css))
 
 
-def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> PageLinks:
+def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> PageLinks:  # noqa: C901 (h12a splits it; remove after merging h12a)
     """Requisites and outlinks of an HTML document. Malformed markup yields what can be read.
 
     ``encoding`` is the page's charset when the caller knows it (see archive.charset)."""

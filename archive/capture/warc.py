@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
@@ -36,7 +36,7 @@ REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-dig
 OPEN_SUFFIX = ".open"
 
 
-class _RawHead(StatusAndHeaders):
+class _RawHead(StatusAndHeaders):  # type: ignore[misc]  # warcio ships no type information
     """HTTP head whose bytes are exactly those given, not re-serialised (or %-encoded) by warcio."""
 
     def __init__(self, head: bytes, protocol: str) -> None:
@@ -221,13 +221,13 @@ class WarcFileWriter:
     # -- internals --------------------------------------------------------------------------
 
     def _date(self, when: datetime) -> str:
-        return datetime_to_iso_date(when.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+        return cast(str, datetime_to_iso_date(when.astimezone(UTC).replace(tzinfo=None), use_micros=True))
 
     def _current_name(self) -> str:
         assert self._path is not None
         return self._path.name[: -len(OPEN_SUFFIX)]
 
-    def _block_record(self, writer: WARCWriter, uri: str, rtype: str, body: bytes, headers: dict[str, str]):
+    def _block_record(self, writer: WARCWriter, uri: str, rtype: str, body: bytes, headers: dict[str, str]) -> Any:
         algo = self.settings.digest_algorithm
         # Non-HTTP records have no headers inside the block, so the payload is the whole block.
         headers = {**headers, "WARC-Block-Digest": digest.of_bytes(algo, body), "WARC-Payload-Digest": digest.of_bytes(algo, body)}

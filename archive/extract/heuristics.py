@@ -8,8 +8,8 @@ conventions (``rel=author``) and the words site builders put in class names the 
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
 from itertools import islice
 
@@ -19,6 +19,7 @@ from archive.extract import pagedates
 from archive.extract import values as v
 from archive.extract.dates import find_date, normalize_date
 from archive.extract.parse import body_of, clean, tag_of, text_content, text_of
+from archive.lxmltyped import ElementXPath, itertext
 
 _CHROME_TAGS = frozenset({"nav", "footer", "aside", "header", "form", "menu"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"})
@@ -36,7 +37,7 @@ _CONTAINERS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "
 _HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
 _SEP = r"\s*(?:\||·|•|–|—|-|/|,)\s*"
 _PLACE = r"[^\W\d_][^\d|·•/,()\[\]]{1,40}?"
-_ROLES = etree.XPath("descendant-or-self::*[@role]")  # on the root element: every element with a role
+_ROLES = ElementXPath("descendant-or-self::*[@role]")  # on the root element: every element with a role
 
 
 def _chrome_itself(node: etree._Element) -> bool:
@@ -156,7 +157,7 @@ def _paragraph_text(el: etree._Element, memo: Memo) -> int:
     return sum(len(text_content(p)) for p in el.iter("p") if not is_chrome(p, el, memo))
 
 
-def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
+def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:  # noqa: C901 (issue 12: split into named steps after the merge)
     """The element holding the article: ``<article>``/``<main>``, else the densest text block."""
     memo = Memo() if memo is None else memo
     body = body_of(doc)
@@ -167,7 +168,7 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
         if found:
             return found[0] if len(found) == 1 else max(found, key=lambda el: _paragraph_text(el, memo))
     for el in _ROLES(doc):  # only elements with a role, found in C
-        if el.get("role").lower() == "main":
+        if (el.get("role") or "").lower() == "main":
             return el
     # No semantic markup: the block whose direct <p> children carry the most text.
     best: etree._Element = body
@@ -260,7 +261,7 @@ def _is_kicker(el: etree._Element) -> bool:
         return False
     if _KICKER.search(f"{el.get('class') or ''} {el.get('id') or ''}".lower()):
         return True
-    found = find_date(" ".join("".join(islice(el.itertext(), 2)).split())[:40])
+    found = find_date(" ".join("".join(islice(itertext(el), 2)).split())[:40])
     return found is not None and found[1] == 0
 
 
@@ -271,7 +272,7 @@ def heading_text(h: etree._Element) -> str:
         copy = deepcopy(h)  # never edit the document other scans read
         for child in copy:
             if _is_kicker(child):
-                child.clear(keep_tail=True)
+                child.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs 0.5 predates keep_tail
         rest = text_of(copy)
         if rest:  # a heading that is all kicker keeps its text
             got = rest
@@ -325,7 +326,7 @@ def _within(el: etree._Element, root: etree._Element) -> bool:
     return False
 
 
-_NAME_PART = etree.XPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
+_NAME_PART = ElementXPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
 
 
 _BY_START = re.compile(r"\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\b", re.I)
@@ -353,7 +354,7 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
             return got
     elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
         # The first text pieces only: a big <div> with three children must not be stringified.
-        if not _BY_START.match("".join(islice(el.itertext(), 3))):
+        if not _BY_START.match("".join(islice(itertext(el), 3))):
             return []
         text = text_of(el)
         m = _BY_PREFIX.match(text)
@@ -362,7 +363,7 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
     return []
 
 
-def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str | None, str | None]:
+def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str | None, str | None]:  # noqa: C901 (issue 12: split into named steps after the merge)
     """(datePublished, place, dateline text) from ``<time>`` or a short printed dateline."""
     published = None
     for t in root.iter("time"):
@@ -454,7 +455,7 @@ def _first_paragraph(root: etree._Element, memo: Memo) -> str | None:
 
 def body_text(root: etree._Element, memo: Memo) -> str:
     # text_content() runs in C; script/style never sit inside <p> in practice.
-    verdict: dict[etree._Element, bool] = {}  # paragraphs share parents: judge each parent once
+    verdict: dict[etree._Element | None, bool] = {}  # paragraphs share parents: judge each parent once
     paras = []
     for p in root.iter("p"):
         parent = p.getparent()
@@ -481,7 +482,7 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
-def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
+def extract(doc: etree._Element, root: etree._Element, site_name: str | None,  # noqa: C901 (issue 12: split into named steps after the merge)
             need: frozenset[str] | None = None, memo: Memo | None = None, url: str = "") -> Visible:
     """Visible-page values for the fields in ``need`` (all when None): the structured sources
     usually cover most fields, and the page scan is the expensive part of extraction."""

@@ -66,7 +66,7 @@ def _srcset_best(value: str) -> str | None:
     return best
 
 
-def real_src(img: etree._Element, base: str) -> str | None:
+def real_src(img: etree._Element, base: str) -> str | None:  # noqa: C901 (issue 12: split into named steps after the merge)
     for attr in _LAZY_ATTRS:
         value = img.get(attr)
         if value is not None:
@@ -102,7 +102,8 @@ def _tiny(img: etree._Element) -> bool:
         if value.isdigit() and int(value) < 50:
             return True
     style = (img.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style and img.getparent() is not None and tag_of(img.getparent()) != "noscript"
+    parent = img.getparent()
+    return "display:none" in style and parent is not None and tag_of(parent) != "noscript"
 
 
 def _caption(img: etree._Element) -> str | None:

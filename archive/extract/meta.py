@@ -14,8 +14,9 @@ from archive.extract import values as v
 from archive.extract.dates import normalize_date
 from archive.extract.decode import header_value
 from archive.extract.parse import absolute, clean
+from archive.lxmltyped import ElementXPath
 
-_RELS = etree.XPath("//link[@rel and @href] | //a[@rel and @href]")
+_RELS = ElementXPath("//link[@rel and @href] | //a[@rel and @href]")
 
 
 @dataclass

@@ -10,15 +10,16 @@ from archive.extract import values as v
 from archive.extract.dates import normalize_date
 from archive.extract.jsonld import ARTICLE_TYPES
 from archive.extract.parse import absolute, tag_of, text_of
+from archive.lxmltyped import ElementXPath
 
 _URL_ATTR = {"a": "href", "link": "href", "area": "href", "img": "src", "audio": "src", "video": "src",
              "source": "src", "iframe": "src", "embed": "src", "object": "data"}
 
 
-_PROPS = etree.XPath("descendant::*[@itemprop]")
+_PROPS = ElementXPath("descendant::*[@itemprop]")
 # Evaluated on the root element: the same elements as //*[...], without libxml2 first building
 # the node-set of every node for the ``//`` step.
-_SCOPES = etree.XPath("descendant-or-self::*[@itemtype][@itemscope]")  # the rarer attribute first
+_SCOPES = ElementXPath("descendant-or-self::*[@itemtype][@itemscope]")  # the rarer attribute first
 # The article properties extract() reads: the others (articleBody above all, the whole text)
 # are never computed.
 _USED = frozenset({

@@ -28,10 +28,11 @@ from itertools import islice
 from lxml import etree
 
 from archive.extract.dates import day_first_in, find_date, normalize_date
+from archive.lxmltyped import ElementXPath, itertext
 
 Chrome = Callable[[etree._Element, "etree._Element | None"], bool]
 
-_PROPS = etree.XPath("descendant-or-self::*[@itemprop]")
+_PROPS = ElementXPath("descendant-or-self::*[@itemprop]")
 _DATE_CLASS = re.compile(
     r"date|time|publish|posted|datum|dateline|byline|(?:^|[\s_-])(?:meta|info|stand|submitted|entry-header|"
     r"article-header|post-header)(?:$|[\s_-])"
@@ -88,7 +89,7 @@ def short_text(el: etree._Element, limit: int) -> str | None:
     big element early instead of building its whole text."""
     parts = []
     size = 0
-    for piece in el.itertext():
+    for piece in itertext(el):
         size += len(piece)
         if size > limit * 4 + 64:  # generous: markup whitespace collapses a lot
             return None
@@ -252,7 +253,7 @@ def _labelled(scope: etree._Element, chrome: Chrome) -> str | None:
         if m is None:
             continue
         # The date may sit in the element's own text or just after it (``<b>Posted on</b> <time>``).
-        after = " ".join((text[m.end():] + " " + " ".join(islice(el.itertext(), 1, 4)) + " " + (el.tail or "")).split())
+        after = " ".join((text[m.end():] + " " + " ".join(islice(itertext(el), 1, 4)) + " " + (el.tail or "")).split())
         found = find_date(after[:60])
         if found and found[1] <= 30 and not chrome(el, None):
             return found[0]
@@ -266,7 +267,7 @@ _LEAD_SEP = re.compile(r"\s*[-–—:|]\s")
 def _leading(root: etree._Element, chrome: Chrome) -> str | None:
     """A paragraph that opens with its date: ``27.1.2022 - The council met...`` (a dateline)."""
     for p in islice(root.iter("p"), 30):
-        text = " ".join((p.text or "").split()) or " ".join("".join(islice(p.itertext(), 2)).split())
+        text = " ".join((p.text or "").split()) or " ".join("".join(islice(itertext(p), 2)).split())
         found = find_date(text[:40]) if text else None
         if found and found[1] == 0 and _LEAD_SEP.match(text, found[2]) and not chrome(p, None):
             return found[0]

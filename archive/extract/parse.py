@@ -8,11 +8,13 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from archive.lxmltyped import itertext
+
 # no_network: never fetch a DTD or anything else; the HTML parser never expands external
 # entities. Comments and processing instructions are dropped, they only get in the way.
 # Plain etree (not lxml.html): lxml.html calls a Python class lookup for every element proxy,
 # which was a third of the extraction time.
-_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True, default_doctype=False)
+_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True, default_doctype=False)  # type: ignore[call-arg]  # lxml-stubs 0.5 predates it
 _STRING = etree.XPath("string()")
 _EMPTY = "<html><head></head><body></body></html>"
 _XML_DECL = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
@@ -112,7 +114,7 @@ def text_of(el: etree._Element) -> str:
     try:
         walk(el)
     except RecursionError:  # absurdly deep trees: fall back to plain itertext
-        return clean(" ".join(el.itertext()))
+        return clean(" ".join(itertext(el)))
     return clean("".join(parts))
 
 

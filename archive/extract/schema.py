@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from archive.errors import Problem, SchemaError
+from archive.resources import schema_path
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "article.schema.json"
+SCHEMA_PATH = schema_path("article.schema.json")
 
 
 def _inline(node: Any, defs: Mapping[str, Any], depth: int = 0) -> Any:

@@ -32,7 +32,14 @@ from pathlib import Path
 
 from archive.errors import OrchestratorError, UsageError
 from archive.orchestrator.state import (
-    LOG_NAME, SERVER_APP, ServerState, forget_state, process_alive, read_state, server_lock, write_state,
+    LOG_NAME,
+    SERVER_APP,
+    ServerState,
+    forget_state,
+    process_alive,
+    read_state,
+    server_lock,
+    write_state,
 )
 
 START_TIMEOUT_ENV = "ARCHIVE_SERVER_START_TIMEOUT"

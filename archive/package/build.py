@@ -19,8 +19,15 @@ from archive import SOFTWARE
 from archive.diskfull import disk_full_guard
 from archive.errors import BagError, WarcReadError
 from archive.package.baginfo import BagInfo, format_bag_info
-from archive.package.hashing import (FileDigests, copy_and_hash, fsync_dir, hash_file, new_hashers,
-                                     ordered_map, write_and_hash)
+from archive.package.hashing import (
+    FileDigests,
+    copy_and_hash,
+    fsync_dir,
+    hash_file,
+    new_hashers,
+    ordered_map,
+    write_and_hash,
+)
 from archive.package.manifest import format_manifest, manifest_name
 from archive.package.premis import OUTCOME_SUCCESS, PREMIS_LOG, PremisEvent, format_log
 from archive.package.profile import PROFILE_IDENTIFIER
@@ -150,7 +157,7 @@ def _copy_payload(staging: Path, plan: Mapping[str, Path], processes: int,
     order = sorted(plan, key=lambda r: -plan[r].stat().st_size)
     results = ordered_map(lambda r: copy_and_hash(plan[r], staging / r, ALGORITHMS, progress), order,
                           max(1, processes))
-    payload = dict(zip(order, results))
+    payload = dict(zip(order, results, strict=True))
     for folder in {str(Path(rel).parent) for rel in plan}:
         fsync_dir(staging / folder)
     return payload
@@ -159,7 +166,9 @@ def _copy_payload(staging: Path, plan: Mapping[str, Path], processes: int,
 def _write_index(staging: Path, warc_rels: Sequence[str], errors: list[WarcReadError]) -> FileDigests:
     """Index the staged WARCs. A damaged WARC is still packaged (nothing is lost); its readable
     records are indexed and the damage is recorded in ``errors`` for the PREMIS log."""
-    from archive.replay.cdxj import write_cdxj  # lazy: indexing is optional for the builder's import
+    from archive.replay.cdxj import (
+        write_cdxj,  # lazy: indexing is optional for the builder's import
+    )
 
     out_path = staging / INDEX_PATH
     out_path.parent.mkdir(parents=True, exist_ok=True)

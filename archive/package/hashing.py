@@ -51,7 +51,7 @@ class FileDigests:
     error: str | None = None  # set when the file could not be read; digests is then empty
 
 
-def _constructor(name: str) -> Callable[[], "hashlib._Hash"]:
+def _constructor(name: str) -> Callable[[], hashlib._Hash]:
     # hashlib.sha256 and friends are direct C constructors; hashlib.new(name) goes through a
     # Python-level lookup each call, which shows on bags of many small files.
     direct = getattr(hashlib, name, None)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from archive.resources import schema_path
 
 PROFILE_IDENTIFIER = "https://news-archive.invalid/schemas/bagit-profile/1.0.0/bagit-profile.json"
-# schemas/ sits next to the archive package in the source tree (editable installs included).
-PROFILE_PATH = Path(__file__).resolve().parents[2] / "schemas" / "bagit-profile.json"
+PROFILE_PATH = schema_path("bagit-profile.json")

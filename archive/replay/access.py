@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from archive.content import DEFAULT_DECODED_LIMIT, decode_stream
 from archive.errors import ArchiveError, WarcReadError
@@ -157,7 +157,7 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def write_payload(capture: Capture, out: BinaryIO, *, decode: bool = False) -> int:
+def write_payload(capture: Capture, out: IO[bytes], *, decode: bool = False) -> int:
     """Stream the payload of ``capture`` to ``out`` (the caller owns it); the bytes written.
 
     With ``decode`` the Content-Encoding (gzip, deflate, br) is undone; a body that inflates past

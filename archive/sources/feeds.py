@@ -18,6 +18,7 @@ import lxml.etree
 
 from archive.capture.urls import resolve
 from archive.errors import ArchiveError
+from archive.lxmltyped import itertext
 
 MAX_XML_BYTES = 50 * 1024 * 1024  # the sitemap protocol's own limit for one file, uncompressed
 NS = {
@@ -76,7 +77,7 @@ def _parse(data: bytes, source: str) -> lxml.etree._Element:
     if root is None:
         raise SourceError(f"{source}: empty document")
     dtd = root.getroottree().docinfo.internalDTD  # nothing was expanded (resolve_entities=False)
-    if dtd is not None and next(dtd.iterentities(), None) is not None:
+    if dtd is not None and next(dtd.iterentities(), None) is not None:  # type: ignore[union-attr]  # lxml-stubs 0.5 lack it
         raise _entities_refused(source)
     return root
 
@@ -91,7 +92,7 @@ def _entities_refused(source: str) -> SourceError:
 def _text(el: lxml.etree._Element | None) -> str | None:
     if el is None:
         return None
-    text = "".join(el.itertext()).strip()
+    text = "".join(itertext(el)).strip()
     return text or None
 
 
@@ -159,10 +160,10 @@ def parse_sitemap(data: bytes, base_url: str) -> list[SitemapEntry]:
         raise SourceError(f"{base_url}: not a sitemap (root element <{tag}>)", hint="expected urlset or sitemapindex")
     out, seen = [], set()
     for entry in entries:
-        url = resolve(base_url, entry.url) if entry.url else None
-        if url and url not in seen:
-            seen.add(url)
-            out.append(SitemapEntry(url, entry.lastmod, entry.title, entry.is_sitemap))
+        absolute = resolve(base_url, entry.url) if entry.url else None
+        if absolute and absolute not in seen:
+            seen.add(absolute)
+            out.append(SitemapEntry(absolute, entry.lastmod, entry.title, entry.is_sitemap))
     return out
 
 

@@ -114,7 +114,7 @@ def iter_bags(roots: Sequence[Path]) -> Iterator[Path]:
     A root inside another root (or named twice) is dropped first, so each bag comes once
     without remembering every bag seen: memory stays flat in the number of bags."""
     real = [os.path.realpath(r) for r in roots]
-    for i, (root, mine) in enumerate(zip(roots, real)):
+    for i, (root, mine) in enumerate(zip(roots, real, strict=True)):
         if any(j != i and (other == mine and j < i or mine.startswith(other.rstrip(os.sep) + os.sep))
                for j, other in enumerate(real)):
             continue
@@ -283,7 +283,7 @@ def _event(doc: dict[str, Any]) -> PremisEvent:
 # --- the coordinator -----------------------------------------------------------------------------
 
 
-def run_audit(roots: Sequence[Path], log: Path, *, budget: AuditBudget = AuditBudget(), fast: bool = False,
+def run_audit(roots: Sequence[Path], log: Path, *, budget: AuditBudget = AuditBudget(), fast: bool = False,  # noqa: C901 (issue 12: split into named steps after the merge)
               restart: bool = False, progress: Callable[[AuditProgress], None] | None = None,
               on_bag: Callable[[BagOutcome], None] | None = None) -> AuditSummary:
     """Audit every bag under ``roots``; one event per bag appended to ``log``; a summary.

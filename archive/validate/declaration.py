@@ -32,7 +32,7 @@ class Declaration:
         return int(major), int(minor)
 
 
-def parse_declaration(data: bytes | None) -> Declaration:
+def parse_declaration(data: bytes | None) -> Declaration:  # noqa: C901 (issue 12: split into named steps after the merge)
     """Check ``bagit.txt`` bytes (None: the file is absent). Never raises."""
     decl = Declaration()
     name = "bagit.txt"

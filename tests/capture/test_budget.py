@@ -35,6 +35,7 @@ def _fan(conn: socket.socket, server: FaultServer, path: str) -> None:
 
 def _endless(conn: socket.socket, server: FaultServer, path: str) -> None:
     # Every answer names two links never seen before, as a spider trap does.
+    assert isinstance(server, TrapServer)  # the only server this handler is given
     n = server.count_prefix("/endless/")
     _ok(_html(f'<img src="/endless/{n}a"><iframe src="/endless/{n}b"></iframe>'))(conn, server, path)
 

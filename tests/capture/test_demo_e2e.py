@@ -7,6 +7,7 @@ import asyncio
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -15,7 +16,13 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.capture.requisites import page_links
 from archive.capture.session import CaptureSession
 from archive.capture.settings import CaptureSettings
-from archive.demo.server import DEMO_ARTICLES, DEMO_CHUNKED, DEMO_MISSING, DEMO_REDIRECTS, DEMO_ROBOTS_DISALLOWED
+from archive_app.demo.server import (
+    DEMO_ARTICLES,
+    DEMO_CHUNKED,
+    DEMO_MISSING,
+    DEMO_REDIRECTS,
+    DEMO_ROBOTS_DISALLOWED,
+)
 
 WARCIO = str(Path(sys.executable).with_name("warcio"))
 
@@ -26,7 +33,7 @@ def demo_capture(demo_server, tmp_path_factory):
     urls = [demo_server.url(p) for p in DEMO_ARTICLES] + [demo_server.url("/old/amnesty-or-disgrace")]
     before = len(demo_server.request_log)
 
-    async def go():
+    async def go() -> list[Any]:
         async with CaptureSession(out, CaptureSettings(per_host_delay=0.0)) as session:
             return await asyncio.gather(*(session.capture_article(u) for u in urls))
 
@@ -45,8 +52,8 @@ def demo_capture(demo_server, tmp_path_factory):
     return {"out": out, "results": results, "records": records, "requests": demo_server.request_log[before:]}
 
 
-def by_path(records, rtype=None):
-    out = {}
+def by_path(records: list[dict[str, Any]], rtype: set[str] | None = None) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for r in records:
         if r["uri"] and (rtype is None or r["type"] in rtype):
             out.setdefault(r["uri"].split("/", 3)[3].join("/" "") if False else "/" + r["uri"].split("/", 3)[3], r)
@@ -69,7 +76,7 @@ def test_every_requisite_of_the_english_article_is_in_the_warc(demo_capture, dem
     # Independent check: every src/href/srcset/poster/url() in the page (read here with lxml
     # directly, not with the capture code) has a record.
     doc = lxml.html.fromstring(html)
-    wanted = set()
+    wanted: set[Any] = set()
     for el in doc.iter():
         for attr in ("src", "data-src", "poster", "srcset"):
             for part in (el.get(attr) or "").split(","):

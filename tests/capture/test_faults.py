@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -24,10 +25,10 @@ FAST = CaptureSettings(
 )
 
 
-def capture(out: Path, urls: list[str], settings: CaptureSettings = FAST):
-    async def go():
+def capture(out: Path, urls: list[str], settings: CaptureSettings = FAST) -> list[Any]:
+    async def go() -> list[Any]:
         async with CaptureSession(out, settings) as session:
-            results = []
+            results: list[Any] = []
             for url in urls:
                 try:
                     results.append(await session.capture_article(url))
@@ -37,7 +38,7 @@ def capture(out: Path, urls: list[str], settings: CaptureSettings = FAST):
     return asyncio.run(go())
 
 
-def responses(out: Path) -> dict[str, dict[str, object]]:
+def responses(out: Path) -> dict[str, dict[str, Any]]:
     found = {}
     for path in sorted(out.glob("*.warc.gz")):
         with open(path, "rb") as fh:

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -39,13 +40,13 @@ def make_exchange(url: str, body: bytes, *, status: int = 200, headers: list[tup
     )
 
 
-def writer(tmp_path: Path, **settings: object) -> WarcFileWriter:
+def writer(tmp_path: Path, **settings: Any) -> WarcFileWriter:
     ids = (f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>" for n in itertools.count(1))
     return WarcFileWriter(tmp_path, CaptureSettings(**settings), host="testhost", capture_id="capture-test",
                           clock=lambda: CLOCK, make_id=lambda: next(ids))
 
 
-def records(path: Path) -> list:
+def records(path: Path) -> list[Any]:
     with open(path, "rb") as fh:
         out = []
         for rec in ArchiveIterator(fh):

@@ -44,7 +44,7 @@ def test_article_h1_beats_logo_h1(extract: Extract) -> None:
 )
 def test_byline(byline: str, names: list[str], extract: Extract) -> None:
     record = _rec(extract, f"<article><h1>Dam talks collapse</h1>{byline}<p>Negotiators left.</p></article>")
-    assert [a["name"] for a in record["author"]] == names  # type: ignore[index]
+    assert [a["name"] for a in record["author"]] == names  # type: ignore[attr-defined]
     assert record["provenance"]["fields"]["author"] == "heuristic"  # type: ignore[index]
 
 

@@ -10,10 +10,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.cli import main
 from archive.errors import ArchiveError
 from archive.extract import extract_warcs
 from archive.records import iter_records
+from archive_app.cli import main
 
 PAGE = b"<html><head><title>Water talks resume</title></head><body><h1>Water talks resume</h1><p>Text.</p></body></html>"
 

@@ -12,9 +12,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import archive.extract
-from archive.cli import main
 from archive.errors import ArchiveError, WarcReadError
 from archive.extract import extract_warcs, validate_record
+from archive_app.cli import main
 from tests.extract.conftest import page
 
 ASKED = "http://127.0.0.1:8000/en/articles/5862"
@@ -176,6 +176,6 @@ def test_foreign_wget_warc_with_bracketed_target_uris() -> None:
     errors: list[ArchiveError] = []
     records = list(extract_warcs([WGET_WARC], errors=errors))
     assert errors == []
-    assert records and all(r["url"].startswith("http") and "<" not in r["url"] for r in records)
+    assert records and all(str(r["url"]).startswith("http") and "<" not in str(r["url"]) for r in records)
     for record in records:
         validate_record(record)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prefect import get_client
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cli import main
-from archive.demo.server import DEMO_ARTICLES
+from archive_app.cli import main
+from archive_app.demo.server import DEMO_ARTICLES
 from flows.capture import capture_articles
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -33,7 +34,7 @@ def test_flow_captures_demo_articles_and_reports(tmp_path: Path, demo_server) ->
     [(host, got)] = on_disk["politeness"].items()
     assert host == f"127.0.0.1:{demo_server.port}" and got["requests"] >= 3 + 15
 
-    async def artifact() -> str:
+    async def artifact() -> Any:
         async with get_client() as client:
             found = await client.read_latest_artifacts()
             return next(a.data for a in found if a.key == "capture-report")

@@ -25,8 +25,8 @@ import bagit  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from archive.demo.server import DEMO_ARTICLES, DemoServer
 from archive.validate import validate_bag
+from archive_app.demo.server import DEMO_ARTICLES, DemoServer
 
 REPO = Path(__file__).resolve().parents[2]
 PREFECT = [sys.executable, "-m", "prefect"]  # the CLI of the environment running the tests

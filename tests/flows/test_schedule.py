@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cli import main
 from archive.config import load_config
-from archive.demo.server import DEMO_ARTICLES, SITE_ROOT, DemoServer
 from archive.history import HISTORY_NAME, CaptureHistory
 from archive.validate import validate_bag
+from archive_app.cli import main
+from archive_app.demo.server import DEMO_ARTICLES, SITE_ROOT, DemoServer
 from flows.schedule import capture_source, deployments
 
 CONFIG = """

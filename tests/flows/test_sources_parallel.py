@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.cli import main
 from archive.validate import validate_bag
+from archive_app.cli import main
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -38,8 +39,8 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(timeout=30)
 
 
-def _spawn(argv: list[str], env: dict[str, str], stdout: object = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.DEVNULL,  # type: ignore[arg-type]
+def _spawn(argv: list[str], env: dict[str, str], stdout: int | IO[bytes] = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.DEVNULL,
                             start_new_session=True)
 
 
@@ -70,8 +71,8 @@ def _state(out: Path) -> str:
 
 @pytest.fixture(scope="module")
 def slow_site() -> Iterator[object]:
-    from archive.demo.generated import GeneratedSite
-    from archive.demo.server import DemoServer
+    from archive_app.demo.generated import GeneratedSite
+    from archive_app.demo.server import DemoServer
 
     with DemoServer(site=GeneratedSite(articles=6, images=3, latency=0.05)) as server:
         yield server
@@ -109,9 +110,9 @@ def test_kill_the_capture_cli_at_random_points_then_rerun(tmp_path: Path, slow_s
         assert_nothing_half_done_looks_whole(out)
 
     before = {p.name for p in out.iterdir() if (p / "bagit.txt").exists()}
-    proc = subprocess.run(argv, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    bag = Path(proc.stdout.strip().splitlines()[-1])
+    done = subprocess.run(argv, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    bag = Path(done.stdout.strip().splitlines()[-1])
     assert bag.parent == out and bag.name not in before
     assert validate_bag(bag).valid
     assert_nothing_half_done_looks_whole(out)
@@ -142,8 +143,8 @@ def _capture_warcs(out: Path, urls: list[str]) -> None:
 
 
 def test_kill_extraction_at_random_points_then_rerun(tmp_path: Path) -> None:
-    from archive.demo.generated import GeneratedSite
-    from archive.demo.server import DemoServer
+    from archive_app.demo.generated import GeneratedSite
+    from archive_app.demo.server import DemoServer
 
     warcs = tmp_path / "warcs"
     with DemoServer(site=GeneratedSite(articles=60, images=1, latency=0.0)) as server:

@@ -29,14 +29,13 @@ from archive.capture import warc as warc_module
 from archive.capture.session import CaptureSession
 from archive.capture.settings import CaptureSettings
 from archive.capture.warc import WarcFileWriter
-from archive.cli import main
 from archive.diskfull import disk_full_cause, disk_full_guard
 from archive.errors import DiskFullError
-from archive.package import BagInfo, build_bag
+from archive.package import BagInfo, build_bag, hashing
 from archive.package import build as build_module
-from archive.package import hashing
 from archive.pipeline import extract_to_folder
 from archive.replay.wacz import write_wacz
+from archive_app.cli import main
 from tests.helpers.mounts import tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,7 +219,7 @@ def test_wacz_full_disk_is_one_error_not_a_zipfile_valueerror(
     warcs, records = captured
     bag = build_bag(tmp_path / "bag", warcs=warcs, metadata=records, info=INFO, processes=1)
     before = snapshot(bag)
-    monkeypatch.setattr(zipfile.io, "open", full_disk_open(50_000))
+    monkeypatch.setattr(zipfile.io, "open", full_disk_open(50_000))  # type: ignore[attr-defined]  # zipfile's io
     dest = tmp_path / "out.wacz"
     with pytest.raises(DiskFullError) as caught:
         write_wacz(bag, dest)
@@ -319,7 +318,7 @@ def test_real_full_disk_capture_history_says_it_was_not_updated(small_disk: Path
 def test_cli_backstop_prints_an_untranslated_full_disk_as_one_line(monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """A library writing its own files (Prefect's database) is not behind a guard of ours."""
-    from archive.commands import list as list_command
+    from archive_app.commands import list as list_command
 
     def full(args: object) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/var/lib/somewhere/db.sqlite")

@@ -17,16 +17,17 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.cli import main
 from archive.package import build_bag
 from archive.validate import validate_bag
 from archive.validate import validator as validator_module
 from archive.validate.audit import fixity_event
+from archive_app.cli import main
 from tests.package.conftest import bag_info, write_metadata, write_warc
 
 # Codecs Python knows that are not text encodings (bytes.decode refuses them with LookupError),
@@ -54,7 +55,7 @@ def three_bags(template: Path) -> Iterator[tuple[Path, Path, Path]]:
                     for name in ("before", "hostile", "after"))
 
 
-def run_json(*bags: Path) -> tuple[int, dict]:
+def run_json(*bags: Path) -> tuple[int, dict[str, Any]]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["validate", "--json", "--quiet", *map(str, bags)])
@@ -62,7 +63,7 @@ def run_json(*bags: Path) -> tuple[int, dict]:
     return code, json.loads(out.getvalue())
 
 
-def assert_verdicts(code: int, doc: dict, bags: tuple[Path, Path, Path]) -> dict:
+def assert_verdicts(code: int, doc: dict[str, Any], bags: tuple[Path, Path, Path]) -> dict[str, Any]:
     """Each bag has a verdict; the intact ones are valid; the hostile one's problems name files."""
     assert code in (0, 1)
     assert [b["bag"] for b in doc["bags"]] == [str(b) for b in bags]
@@ -166,7 +167,7 @@ def test_whole_validation_raising_still_gives_a_verdict(template: Path, monkeypa
 
 def test_profile_with_wrongly_typed_rules_is_a_usage_error(template: Path, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    cases = [{"Bag-Info": {"Source-Organization": "yes"}}, {"Bag-Info": []},
+    cases: list[dict[str, Any]] = [{"Bag-Info": {"Source-Organization": "yes"}}, {"Bag-Info": []},
              {"Bag-Info": {"X": {"required": "yes"}}}, {"Bag-Info": {"X": {"values": "abc"}}},
              {"Manifests-Required": "sha256"}, {"Tag-Files-Allowed": [1, 2]}, {"Accept-BagIt-Version": 1.0}]
     for i, case in enumerate(cases):

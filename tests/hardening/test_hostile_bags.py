@@ -26,11 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.cli import main
 from archive.package import build_bag
 from archive.package.premis import to_json_line
 from archive.validate import validate_bag
 from archive.validate.audit import find_bags, fixity_event
+from archive_app.cli import main
 from tests.package.conftest import bag_info, write_metadata, write_warc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -400,7 +400,7 @@ def test_non_utf8_file_name_through_a_strict_utf8_console(bag: Path) -> None:
     os.rename(bag / "data/metadata/article-0.json", os.fsencode(bag / "data/metadata") + b"/\xff\xfe.json")
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     for extra in ([], ["--json"]):
-        out = subprocess.run([sys.executable, "-m", "archive.cli", "validate", "--quiet", *extra, str(bag)],
+        out = subprocess.run([sys.executable, "-m", "archive_app.cli", "validate", "--quiet", *extra, str(bag)],
                              capture_output=True, text=True, check=False, env=env, cwd=REPO, timeout=60)
         assert out.returncode == 1, out.stderr
         assert "Traceback" not in out.stderr

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,7 @@ print(json.dumps({"results": results, "peak": int(hwm.split()[1]) * 1024}))
 """
 
 
-def _child(script: str, *args: str, timeout: int = 150) -> dict:
+def _child(script: str, *args: str, timeout: int = 150) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, check=False,
                          timeout=timeout, cwd=REPO)
     assert out.returncode == 0, out.stderr[-3000:]

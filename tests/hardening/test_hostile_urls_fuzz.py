@@ -11,9 +11,9 @@ import asyncio
 import html
 import socket
 import tempfile
-from urllib.parse import urlsplit
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -105,7 +105,7 @@ def hostile_urls(draw: st.DrawFn, port: int) -> str:
 def _page(url: str) -> bytes:
     quoted = html.escape(url, quote=True)
     return (f'<html><body><h1>Hostile</h1><img src="{quoted}"><img srcset="{quoted} 1x, /ok.png 2x">'
-            f'<iframe src="{quoted}"></iframe><img src="/ok.png"></body></html>').encode("utf-8")
+            f'<iframe src="{quoted}"></iframe><img src="/ok.png"></body></html>').encode()
 
 
 def _metadata_uris(out: Path) -> list[str]:

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from archive.beneath import is_link_error, open_beneath, open_file_beneath
-from archive.cli import main
 from archive.errors import BagError
 from archive.package import build_bag
 from archive.package.hashing import copy_and_hash
 from archive.replay.wacz import write_wacz
+from archive_app.cli import main
 from tests.hardening.test_hostile_bags import OpenRecorder
 from tests.package.conftest import bag_info, write_metadata, write_warc
 

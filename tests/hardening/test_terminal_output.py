@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.cli import main
 from archive.display import printable
 from archive.replay.access import list_records
 from archive.replay.sources import open_sources
+from archive_app.cli import main
 
 # What no output line may hold: C0 controls but LF, DEL, C1 controls, bidi controls, surrogates.
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -100,7 +100,7 @@ def test_list_shows_hostile_urls_as_typed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("force_terminal", [False, True])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(texts=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n") | st.sampled_from("[]/=:\x1b\u202e"),
+@given(texts=st.lists(st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n") | st.sampled_from("[]/=:\x1b\u202e"),
                               max_size=40), min_size=1, max_size=4))
 def test_list_never_crashes_or_emits_raw_controls(tmp_path: Path, force_terminal: bool, texts: list[str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,7 +174,7 @@ def test_arbitrary_file_names_through_list_and_index(raw: bytes) -> None:
 
 
 def test_capture_summary_prints_failures_inertly(capsys: pytest.CaptureFixture[str]) -> None:
-    from archive.commands.capture import print_summary
+    from archive_app.commands.capture import print_summary
 
     hostile = "http://127.0.0.1/\x1b]8;;file:///etc/passwd\x07x\x1b]8;;\x07\r\u202eVALID"
     report = {"pages": 1, "pages_captured": 1, "requisites": 1, "requisites_captured": 0, "report": "/r.json",

@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from archive.demo.server import DemoServer
 from archive.orchestrator import stop_server
 from archive.orchestrator.state import read_state
 from archive.validate import validate_bag
+from archive_app.demo.server import DemoServer
 from tests.helpers.processes import children_of, running
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))
@@ -95,7 +95,7 @@ def test_schedule_with_embedded_defaults_fires_every_interval(tmp_path: Path, de
             assert report["unchanged"] == 1 and report["pages_captured"] == 1, report  # "nothing new"
     # Fired by the schedule: runs were due every 5 s (scheduled times, not this machine's speed).
     due = sorted(datetime.fromisoformat(r["expected_start_time"]) for r in done)
-    gaps = {(b - a).total_seconds() % 5 for a, b in zip(due, due[1:])}
+    gaps = {(b - a).total_seconds() % 5 for a, b in zip(due, due[1:], strict=False)}
     assert gaps == {0.0}, due
     assert all(r["auto_scheduled"] for r in done)
 

@@ -21,9 +21,16 @@ from typing import Any
 import httpx
 import pytest
 
-from archive.demo.server import DemoServer
 from archive.orchestrator import stop_server
-from archive.orchestrator.state import SERVER_APP, ServerState, process_alive, read_state, state_path, write_state
+from archive.orchestrator.state import (
+    SERVER_APP,
+    ServerState,
+    process_alive,
+    read_state,
+    state_path,
+    write_state,
+)
+from archive_app.demo.server import DemoServer
 from tests.helpers.busy import saturated_cpu
 
 ARCHIVE = str(Path(sys.executable).with_name("archive"))

@@ -15,13 +15,14 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from archive.cli import main
-from archive.commands.audit import parse_rate
 from archive.package import build_bag
 from archive.validate.auditrun import resume_file
+from archive_app.cli import main
+from archive_app.commands.audit import parse_rate
 from tests.package.conftest import bag_info, write_metadata, write_warc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,11 +51,11 @@ def store(tmp_path: Path, template: Path, good: int, bad: tuple[str, ...] = ()) 
     return bags
 
 
-def events(log: Path) -> list[dict]:
+def events(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
 
-def bag_of(event: dict) -> str:
+def bag_of(event: dict[str, Any]) -> str:
     return event["linkingObjectIdentifier"][0]["linkingObjectIdentifierValue"]
 
 
@@ -99,7 +100,7 @@ def test_audit_resumes_after_sigkill_without_rehashing_finished_bags(tmp_path: P
     bags = store(tmp_path, template, good=8)
     log = tmp_path / "audit.jsonl"
     # Paced to about 4 bags a second, so there is time to kill it between bags.
-    cmd = [sys.executable, "-m", "archive.cli", "audit", str(tmp_path / "root0"), str(tmp_path / "root1"),
+    cmd = [sys.executable, "-m", "archive_app.cli", "audit", str(tmp_path / "root0"), str(tmp_path / "root1"),
            "--log", str(log), "--quiet", "--bytes-per-second", str(template_bytes(template) * 4)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300  # generous on a busy machine; normally about a second
@@ -140,7 +141,7 @@ def test_restart_and_a_different_audit_start_afresh(tmp_path: Path, template: Pa
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         body = self.rfile.read(int(self.headers["Content-Length"]))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from archive.errors import BagError
 from archive.package import build_bag
-from archive.validate.audit import append_event, find_bags, fixity_event
 from archive.validate import validate_bag
+from archive.validate.audit import append_event, find_bags, fixity_event
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_audit_flow_failure_is_an_artifact_a_failed_state_and_a_webhook(prefect_
     assert summary["checked"] == 2 and summary["alert_failures"] == []
     assert len(_Hook.received) == 1 and str(two_bags / "tampered") in _Hook.received[0]["text"]
 
-    async def artifact() -> str:
+    async def artifact() -> Any:
         async with get_client() as client:
             found = await client.read_latest_artifacts()
             return next(a.data for a in found if a.key == "audit-fixity-report")

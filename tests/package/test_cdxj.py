@@ -44,7 +44,7 @@ def test_same_fields_as_pywb_for_resource_and_odd_status(name: str) -> None:
     write_cdxj([warc], out)
     got = out.getvalue().decode().splitlines()
     assert len(got) == len(expected)
-    for g, e in zip(got, expected):
+    for g, e in zip(got, expected, strict=True):
         gk, gt, gj = g.split(" ", 2)
         ek, et, ej = e.split(" ", 2)
         assert (gk, gt, json.loads(gj)) == (ek, et, json.loads(ej))

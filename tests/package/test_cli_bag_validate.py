@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cli import main
+from archive_app.cli import main
 
 
 def test_valid_bag_exits_0(bag: Path, capsys: pytest.CaptureFixture[str]) -> None:

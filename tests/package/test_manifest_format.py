@@ -8,10 +8,16 @@ from hypothesis import strategies as st
 
 from archive.errors import BagError
 from archive.package.baginfo import format_bag_info, parse_tag_lines
-from archive.package.manifest import ManifestLine, decode_path, encode_path, format_manifest, parse_manifest
+from archive.package.manifest import (
+    ManifestLine,
+    decode_path,
+    encode_path,
+    format_manifest,
+    parse_manifest,
+)
 from archive.validate.paths import unsafe_reason
 
-names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(
+names = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=40).filter(
     lambda s: s.strip() == s and not s.startswith(("*", "./")))
 
 

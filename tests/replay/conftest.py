@@ -10,11 +10,11 @@ import pytest
 
 from archive.capture.session import CaptureSession
 from archive.capture.settings import CaptureSettings
-from archive.demo.server import DEMO_ARTICLES
 from archive.errors import ArchiveError
 from archive.package import BagInfo, build_bag
 from archive.pipeline import extract_to_folder
 from archive.replay.pywb import find_pywb
+from archive_app.demo.server import DEMO_ARTICLES
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from archive.cli import main
+from archive_app.cli import main
 
 SITE = Path(__file__).resolve().parents[2] / "archive" / "demo" / "site"
 
@@ -36,7 +37,7 @@ def test_index_matches_pywbs_expected_index(testdata, expected, warcs, tmp_path)
 def test_list_shows_every_capture(demo_bag, demo_server, capsys) -> None:
     assert main(["list", str(demo_bag)]) == 0
     out = capsys.readouterr().out
-    rows = {}
+    rows: dict[str, Any] = {}
     for line in out.splitlines():
         if line.startswith("│") and "http" in line:
             cells = [c.strip() for c in line.split("│")[1:-1]]

@@ -13,18 +13,19 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from archive.cli import main
 from archive.errors import UsageError
 from archive.replay.pywb import ReplayServer
 from archive.replay.sources import open_source, open_sources
+from archive_app.cli import main
 from tests.helpers.processes import children_of, running
 
 
-def index_lines(bag: Path) -> list[tuple[str, dict]]:
+def index_lines(bag: Path) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for line in (bag / "data/indexes/index.cdxj").read_text(encoding="utf-8").splitlines():
         _key, ts, fields = line.split(" ", 2)
@@ -80,7 +81,7 @@ def test_revisit_replays_the_original_payload(server, demo_server) -> None:
     original = raw_get(server.url_for(demo_server.url("/static/img/police-anbar-960.jpg"), "", "id_"))
     assert revisit.status_code == 200 and revisit.headers["content-type"] == "image/jpeg"
     assert revisit.content == original.content
-    assert revisit.content == (Path(__file__).resolve().parents[2] / "archive/demo/site/static/img/police-anbar-960.jpg").read_bytes()
+    assert revisit.content == (Path(__file__).resolve().parents[2] / "archive_app/demo/site/static/img/police-anbar-960.jpg").read_bytes()
 
 
 def test_redirects_replay(server, demo_server) -> None:
@@ -142,7 +143,7 @@ def test_cli_prints_article_urls_and_stops_cleanly_on_ctrl_c(demo_bag, pywb_pyth
                                                              tmp_path) -> None:
     tmp = tmp_path / "tmp"  # where the pywb config goes: empty again after Ctrl-C
     tmp.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "replay", str(demo_bag), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "archive_app.cli", "replay", str(demo_bag), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "TMPDIR": str(tmp)})
     try:
@@ -173,7 +174,7 @@ def test_a_killed_replay_leaves_no_pywb_holding_its_port(sig: signal.Signals, de
     without a chance to clean up."""
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "replay", str(demo_bag), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "archive_app.cli", "replay", str(demo_bag), "--port", "0"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()  # URLs are printed once pywb answers
     port = int(re.search(r"http://127\.0\.0\.1:(\d+)/archive/", line).group(1))  # type: ignore[union-attr]
@@ -213,8 +214,8 @@ def test_third_party_warcs_replay_and_broken_ones_are_reported(testdata, pywb_py
 def test_bag_index_holds_no_metadata_records_under_article_urls(demo_bag: Path, demo_server) -> None:
     """Our per-article metadata record has the article's URL and timestamp; indexed, pywb would
     replay it instead of the page (it sorts first). The bag's index must leave it out."""
-    from archive.demo.server import DEMO_ARTICLES
     from archive.replay.lookup import SortedIndex
+    from archive_app.demo.server import DEMO_ARTICLES
 
     index = SortedIndex(demo_bag / "data" / "indexes" / "index.cdxj")
     for path in DEMO_ARTICLES:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.cli import main
+from archive_app.cli import main
 
 WACZ_CLI = Path(sys.executable).with_name("wacz")
 

@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 
-from archive.demo.server import DEMO_ARTICLES
 from archive.sources import SourceError, parse_feed, parse_sitemap
+from archive_app.demo.server import DEMO_ARTICLES
 
 BASE = "http://127.0.0.1:8000/news/feed.xml"
 

@@ -18,7 +18,7 @@ from archive.diskfull import disk_full_cause
 from archive.display import PrintableLogHandler, error_text
 from archive.errors import ArchiveError
 
-# Each module in archive/commands/ has NAME, HELP, add_arguments(parser) and run(args) -> int.
+# Each module in archive_app/commands/ has NAME, HELP, add_arguments(parser) and run(args) -> int.
 COMMANDS: tuple[str, ...] = (
     "capture",
     "extract",
@@ -35,10 +35,10 @@ COMMANDS: tuple[str, ...] = (
 
 def _load(name: str) -> ModuleType | None:
     try:
-        return importlib.import_module(f"archive.commands.{name}")
+        return importlib.import_module(f"archive_app.commands.{name}")
     except ModuleNotFoundError as exc:
         # Only tolerate the command module itself being absent, never a broken import inside it.
-        if exc.name == f"archive.commands.{name}":
+        if exc.name == f"archive_app.commands.{name}":
             return None
         raise
 

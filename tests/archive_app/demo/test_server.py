@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -22,9 +23,9 @@ import lxml.etree
 import lxml.html
 import pytest
 
-import archive.demo
-from archive.demo import SITE_ROOT, DemoServer, GeneratedSite
-from archive.demo.server import (
+import archive_app.demo
+from archive_app.demo import SITE_ROOT, DemoServer, GeneratedSite
+from archive_app.demo.server import (
     DEMO_ARTICLES,
     DEMO_CHUNKED,
     DEMO_MISSING,
@@ -35,7 +36,7 @@ from archive.demo.server import (
 EN = "/en/2018/03/amnesty-or-disgrace.html"
 AR = "/ar/2018/03/amnesty-or-disgrace.html"
 KU = "/ku/2018/03/amnesty-or-disgrace.html"
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def css_urls(css: str, base: str) -> set[str]:
 
 def page_requisites(html: bytes, base: str) -> set[str]:
     """Every URL a browser would load for the page (independent of the capture code)."""
-    doc = lxml.html.document_fromstring(html)
+    doc: Any = lxml.html.document_fromstring(html)
     found: set[str] = set()
     for el in doc.xpath("//link[@href][not(@rel='canonical') and not(@rel='alternate')]"):
         found.add(el.get("href"))
@@ -145,7 +146,7 @@ def test_every_requisite_of_the_english_article_is_served(server: DemoServer, cl
 
 def test_english_article_has_the_visible_metadata_and_links(client: httpx.Client) -> None:
     resp = client.get(EN)
-    doc = lxml.html.document_fromstring(resp.content)
+    doc: Any = lxml.html.document_fromstring(resp.content)
     assert doc.findtext(".//title").endswith(" - NIQASH")
     assert doc.get("lang") == "en"
     text = " ".join(doc.text_content().split())
@@ -161,7 +162,7 @@ def test_english_article_has_the_visible_metadata_and_links(client: httpx.Client
     assert sorted(doc.xpath("//meta[@property]/@property")) == ["og:image", "og:title"]
     assert not doc.xpath("//script[@type='application/ld+json']")
     assert not doc.xpath("//meta[@name='author' or @name='description']")
-    alternates = dict(zip(doc.xpath("//link[@rel='alternate']/@hreflang"), doc.xpath("//link[@rel='alternate'][@hreflang]/@href")))
+    alternates = dict(zip(doc.xpath("//link[@rel='alternate']/@hreflang"), doc.xpath("//link[@rel='alternate'][@hreflang]/@href"), strict=True))
     assert alternates["ar"] == AR and alternates["ckb"] == KU
     assert doc.xpath("//link[@rel='canonical']/@href") == [EN]
     outlinks = set(doc.xpath("//a/@href"))
@@ -182,7 +183,7 @@ def test_arabic_edition_is_windows_1256_not_utf8(server: DemoServer) -> None:
     text = body.decode("windows-1256")
     assert 'charset=windows-1256' in text and 'lang="ar" dir="rtl"' in text
     assert "كمال العياش" in text and "الأنبار" in text and "15 آذار/مارس 2018" in text
-    doc = lxml.html.document_fromstring(text)
+    doc: Any = lxml.html.document_fromstring(text)
     assert doc.xpath("string(//span[@class='date'])") == "١٥.٠٣.٢٠١٨"  # written as character references
     assert doc.xpath("//figure/figcaption") and doc.xpath("//figure/img/@src") == ["/static/img/police-anbar-960.jpg"]
 
@@ -190,7 +191,7 @@ def test_arabic_edition_is_windows_1256_not_utf8(server: DemoServer) -> None:
 def test_kurdish_edition_is_utf8_sorani(server: DemoServer) -> None:
     resp = get_raw(server, KU)
     assert resp.getheader("Content-Type") == "text/html; charset=utf-8"
-    doc = lxml.html.document_fromstring(resp.body.decode("utf-8"))  # type: ignore[attr-defined]
+    doc: Any = lxml.html.document_fromstring(resp.body.decode("utf-8"))  # type: ignore[attr-defined]
     assert (doc.get("lang"), doc.get("dir")) == ("ckb", "rtl")
     assert doc.xpath("string(//p[@class='author'])") == "کەمال عەیاش"
     assert "ئەنبار" in doc.xpath("string(//figcaption)")
@@ -228,7 +229,7 @@ def test_images_are_never_gzipped(server: DemoServer) -> None:
 
 def _parse_chunked(raw: bytes) -> tuple[bytes, list[bytes], bytes]:
     head, _, rest = raw.partition(b"\r\n\r\n")
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         size_line, _, rest = rest.partition(b"\r\n")
         size = int(size_line.split(b";")[0], 16)
@@ -315,7 +316,7 @@ def test_missing_file_is_404_with_small_html_body(server: DemoServer) -> None:
     resp = get_raw(server, "/static/img/missing-map.jpg")
     assert resp.status == 404
     assert resp.getheader("Content-Type") == "text/html; charset=utf-8"
-    assert b"404" in resp.body and len(resp.body) == int(resp.getheader("Content-Length"))  # type: ignore[attr-defined]
+    assert b"404" in resp.body and len(resp.body) == int(resp.getheader("Content-Length") or "")  # type: ignore[attr-defined]
 
 
 def test_head_matches_get_and_validators_work(server: DemoServer) -> None:
@@ -328,10 +329,10 @@ def test_head_matches_get_and_validators_work(server: DemoServer) -> None:
     body = get.read()
     assert head.getheader("Content-Length") == get.getheader("Content-Length") == str(len(body))
     assert head.getheader("ETag") == get.getheader("ETag") and get.getheader("Last-Modified")
-    conn.request("GET", "/static/img/og-card.jpg", headers={"If-None-Match": get.getheader("ETag")})
+    conn.request("GET", "/static/img/og-card.jpg", headers={"If-None-Match": get.getheader("ETag") or ""})
     not_modified = conn.getresponse()
     assert not_modified.status == 304 and not_modified.read() == b""
-    conn.request("GET", "/static/img/og-card.jpg", headers={"If-Modified-Since": get.getheader("Last-Modified")})
+    conn.request("GET", "/static/img/og-card.jpg", headers={"If-Modified-Since": get.getheader("Last-Modified") or ""})
     assert conn.getresponse().status == 304
     conn.close()
 
@@ -346,11 +347,11 @@ def test_robots_feed_and_sitemap(client: httpx.Client, server: DemoServer) -> No
     assert "User-agent: *" in robots and "Disallow: /private/" in robots
     assert f"Sitemap: {server.base_url}/sitemap.xml" in robots
     editions = [server.url(p) for p in DEMO_ARTICLES]
-    feed = lxml.etree.fromstring(client.get("/feed.xml").content)
+    feed: Any = lxml.etree.fromstring(client.get("/feed.xml").content)
     assert feed.tag == "rss" and feed.get("version") == "2.0"
     assert feed.xpath("//item/link/text()") == editions
     assert feed.xpath("//item/pubDate/text()") == ["Thu, 15 Mar 2018 12:00:00 +0100"] * 3
-    sitemap = lxml.etree.fromstring(client.get("/sitemap.xml").content)
+    sitemap: Any = lxml.etree.fromstring(client.get("/sitemap.xml").content)
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     assert set(editions) <= set(sitemap.xpath("//s:loc/text()", namespaces=ns))
     assert all(u.xpath("s:lastmod/text()", namespaces=ns) == ["2018-03-15"] for u in sitemap.xpath("//s:url", namespaces=ns))
@@ -443,7 +444,7 @@ def test_another_loopback_address_works() -> None:
 def test_start_is_idempotent_stop_closes_everything() -> None:
     srv = DemoServer()
     with pytest.raises(RuntimeError, match="start"):
-        srv.base_url
+        _ = srv.base_url
     assert srv.start() is srv
     base = srv.base_url
     assert srv.start().base_url == base
@@ -484,16 +485,16 @@ def test_article_urls_are_the_three_editions_english_first(server: DemoServer) -
 
 
 def test_public_names() -> None:
-    assert sorted(archive.demo.__all__) == sorted(
+    assert sorted(archive_app.demo.__all__) == sorted(
         ["SITE_ROOT", "DemoServer", "GeneratedSite", "Redirect", "Resource", "Site", "StaticSite"]
     )
-    assert all(getattr(archive.demo, name) is not None for name in archive.demo.__all__)
+    assert all(getattr(archive_app.demo, name) is not None for name in archive_app.demo.__all__)
 
 
 def test_module_entry_point_serves_until_interrupted() -> None:
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive.demo.server", "--port", "0"],
+        [sys.executable, "-m", "archive_app.demo.server", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT,
     )  # fmt: skip
     try:
@@ -533,7 +534,7 @@ def test_generated_site_serves_distinct_images_to_many_keep_alive_clients() -> N
                     if page.status_code != 200 or page.headers["content-type"] != "text/html; charset=utf-8":
                         errors.append(url)
                         continue
-                    srcs = lxml.html.document_fromstring(page.content).xpath("//img/@src")
+                    srcs: Any = lxml.html.document_fromstring(page.content).xpath("//img/@src")
                     if len(srcs) != 3:
                         errors.append(url)
                     for src in srcs:

@@ -15,10 +15,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from archive.display import printable
-from archive.capture.urls import check_seed
 from archive.capture.settings import CaptureSettings
+from archive.capture.urls import check_seed
 from archive.config import load_config
+from archive.display import printable
 from archive.errors import UsageError
 from archive.runtime import prefect_api
 

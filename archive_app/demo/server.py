@@ -4,7 +4,7 @@ Used by tests (capture, extraction, packaging, replay), by ``archive demo`` and 
 benchmarks. It is a stand-in for a remote news site, so it behaves like one: keep-alive,
 gzip when asked, one chunked response, redirects, a 404, a robots.txt, conditional requests.
 
-URL map of the static demo site (``SITE_ROOT``, files under ``archive/demo/site/``):
+URL map of the static demo site (``SITE_ROOT``, files under ``archive_app/demo/site/``):
 
 ==========================================  ===============================================
 ``/`` and ``/index.html``                   front page: links to the three editions
@@ -408,7 +408,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def _send_resource(self, res: Resource, *, head: bool) -> None:
+    def _send_resource(self, res: Resource, *, head: bool) -> None:  # noqa: C901 (issue 12: split into named steps after the merge)
         owner = self.server.owner
         compressible = res.media_type in _COMPRESSIBLE
         gzipped = compressible and _accepts_gzip(self.headers.get("Accept-Encoding", ""))
@@ -479,7 +479,7 @@ class DemoServer:
 
     ``DemoServer()`` serves the bundled demo site; ``DemoServer(root)`` serves another folder
     the same way; ``DemoServer(site=GeneratedSite(...))`` serves the synthetic benchmark site
-    (see :mod:`archive.demo.generated`). ``latency`` (seconds, slept before answering each
+    (see :mod:`archive_app.demo.generated`). ``latency`` (seconds, slept before answering each
     request) defaults to the site's own (``0.0`` for static sites).
 
     The server owns its socket, thread and connections; :meth:`stop` (or leaving the ``with``
@@ -612,12 +612,12 @@ class DemoServer:
         return cached
 
 
-# --- python -m archive.demo.server ---------------------------------------------------------------
+# --- python -m archive_app.demo.server ---------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     """Serve the demo site (or ``--generated N`` articles) until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m archive.demo.server", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m archive_app.demo.server", description=main.__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="a 127.x.y.z address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default: any free port)")
     parser.add_argument("--latency", type=float, default=None, help="seconds to wait before each answer")
@@ -628,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
 
     site: Site | None = None
     if args.generated is not None:
-        from archive.demo.generated import GeneratedSite
+        from archive_app.demo.generated import GeneratedSite
 
         site = GeneratedSite(articles=args.generated, images=args.images)
     try:

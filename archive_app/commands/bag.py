@@ -10,7 +10,7 @@ import argparse
 import secrets
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     warcs = find_warcs(args.inputs)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     identifier = args.identifier or f"news-archive-{stamp}-{secrets.token_hex(3)}"
     dest = args.out / (args.name or identifier)
     with tempfile.TemporaryDirectory(prefix="archive-bag-") as tmp:

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from archive.atomic import atomic_write
 from archive.display import error_text, printable
@@ -31,9 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
 
 
-def _write(lines: Iterable[bytes], out: BinaryIO) -> int:
+def _write(lines: Iterable[bytes], out: IO[bytes]) -> int:
     count = 0
-    for count, line in enumerate(lines, start=1):
+    for count, line in enumerate(lines, start=1):  # noqa: B007 (the last index is the count)
         out.write(line)
     return count
 

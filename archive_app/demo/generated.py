@@ -14,7 +14,7 @@ Every image is a real, decodable JPEG (a tiny picture with a comment segment tha
 unique), derived deterministically from ``(i, j)``: no two images are byte-identical, so a
 capture stores each one as a ``response``, never a ``revisit``. Pages and images are built on
 request from their numbers; nothing is held per article. ``latency`` is the default for
-:class:`~archive.demo.server.DemoServer`, which sleeps that long before every answer.
+:class:`~archive_app.demo.server.DemoServer`, which sleeps that long before every answer.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import re
 
-from archive.demo.server import Redirect, Resource
+from archive_app.demo.server import Redirect, Resource
 
 __all__ = ["GeneratedSite"]
 
@@ -41,7 +41,7 @@ _TEMPLATE_JPEG = base64.b64decode(
 )
 # The template starts with SOI and a JFIF APP0 segment; generated comments go right after APP0.
 _AFTER_APP0 = 4 + int.from_bytes(_TEMPLATE_JPEG[4:6], "big")
-_PUBLISHED = dt.datetime(2018, 3, 15, 12, 0, tzinfo=dt.timezone.utc)
+_PUBLISHED = dt.datetime(2018, 3, 15, 12, 0, tzinfo=dt.UTC)
 _PLACES = ("Anbar", "Baghdad", "Basra", "Erbil", "Fallujah", "Heet", "Mosul", "Ramadi")
 _ARTICLE = re.compile(r"/a/(0|[1-9][0-9]*)\.html")
 _IMAGE = re.compile(r"/img/(0|[1-9][0-9]*)-(0|[1-9][0-9]*)\.jpg")
@@ -133,7 +133,7 @@ checkpoints, salaries and the return of former police officers to their jobs.</p
         return (
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>NIQASH demo: generated briefings'
             f"</title></head>\n<body><h1>Generated briefings</h1>\n<ul>\n{items}\n</ul>\n</body></html>\n"
-        ).encode("utf-8")
+        ).encode()
 
     def image(self, i: int, j: int) -> bytes:
         """A valid JPEG unique to ``(i, j)``: the template with a filler comment (COM) segment."""

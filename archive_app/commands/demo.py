@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from archive.capture.settings import CaptureSettings
-from archive.commands.capture import exit_code, print_summary, run_capture_flow
-from archive.demo.server import DemoServer
+from archive_app.commands.capture import exit_code, print_summary, run_capture_flow
+from archive_app.demo.server import DemoServer
 
 NAME = "demo"
 HELP = "serve the bundled demo news site on 127.0.0.1, capture it, and show what was made"
