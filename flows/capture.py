@@ -105,7 +105,7 @@ async def _capture(urls: list[str], work: Path, settings: CaptureSettings, captu
         results = await asyncio.gather(*(one(u) for u in urls))
     return CaptureReport(
         capture_id=capture_id, started=started, finished=datetime.now(UTC), articles=list(results),
-        warcs=session.writer.finished, settings=settings.as_dict(), politeness=session.politeness(),
+        warcs=session.writer.finished, settings=settings.to_json(), politeness=session.politeness(),
     )
 
 
@@ -134,7 +134,7 @@ async def capture_articles(
 
     history = CaptureHistory(out / HISTORY_NAME) if incremental else None
     report = await _capture(urls, work, capture_settings, capture_id, history)
-    result = report.as_dict()
+    result = report.to_json()
     fresh = [a for a in report.articles if a.ok and not a.unchanged]
     result["unchanged"] = sum(1 for a in report.articles if a.unchanged)
     warcs = list(report.warcs)

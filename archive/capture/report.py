@@ -33,7 +33,7 @@ class CaptureReport:
     def failures(self) -> list[Failure]:
         return [f for a in self.articles for f in a.failures]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "software": SOFTWARE,
             "capture_id": self.capture_id,
@@ -45,14 +45,14 @@ class CaptureReport:
             "requisites_captured": sum(a.requisites_ok for a in self.articles),
             "warcs": [p.name for p in self.warcs],
             "warc_bytes": sum(p.stat().st_size for p in self.warcs if p.exists()),
-            "articles": [a.as_dict() for a in self.articles],
+            "articles": [a.to_json() for a in self.articles],
             "settings": self.settings,
             "politeness": self.politeness,
             **self.extra,
         }
 
     def markdown(self) -> str:
-        data = self.as_dict()
+        data = self.to_json()
         lines = [
             f"# Capture {self.capture_id}",
             "",

@@ -46,7 +46,7 @@ class Failure:
     reason: str
     transient: bool = False
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"url": self.url, "reason": self.reason, "transient": self.transient}
 
 
@@ -92,13 +92,13 @@ class ArticleResult:
     captured_at: str | None = None
     unchanged: bool = False  # skipped: same payload as the last capture (incremental mode)
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
             "url": self.url, "final_url": self.final_url, "status": self.status, "ok": self.ok,
             "unchanged": self.unchanged, "payload_digest": self.payload_digest, "captured_at": self.captured_at,
             "record_id": self.record_id, "warc": self.warc, "requisites": self.requisites,
             "requisites_ok": self.requisites_ok, "outlinks": self.outlinks,
-            "failures": [f.as_dict() for f in self.failures],
+            "failures": [f.to_json() for f in self.failures],
         }
 
 

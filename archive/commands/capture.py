@@ -46,7 +46,7 @@ def settings_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[s
     """Capture settings and bag-info defaults as plain mappings (flow parameters): defaults,
     then the config file, then ARCHIVE_* environment variables, then command-line flags."""
     config = load_config(args.config)
-    settings = config.capture.as_dict()
+    settings = config.capture.to_json()
     if args.concurrency is not None:
         settings["per_host_concurrency"] = args.concurrency
     if args.delay is not None:
