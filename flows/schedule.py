@@ -13,6 +13,7 @@ from prefect.schedules import Cron, Interval
 
 from archive.children import end_with_marked_parent, mark_children_to_end_with_me
 from archive.config import Config, Schedule, Source, load_config
+from archive.runresult import RunResult
 from archive.sources.discover import discover_urls
 from flows.audit import audit_fixity
 from flows.capture import capture_articles
@@ -24,8 +25,13 @@ async def discover(source: Source, config: Config) -> list[str]:
 
 
 @flow(name="capture-source", log_prints=False)
-async def capture_source(config_path: str, source: str) -> dict[str, Any]:
-    """Capture what one configured source lists now; unchanged articles are skipped."""
+async def capture_source(config_path: str, source: str) -> RunResult:
+    """Capture what one configured source lists now; unchanged articles are skipped.
+
+    Args:
+        config_path: absolute path of the YAML configuration.
+        source: name of a source in it (a URL list, feed or sitemap).
+    """
     end_with_marked_parent()  # a run started by `archive schedule` ends when that command is killed
     config = load_config(Path(config_path))
     chosen = config.source(source)

@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
         bag = {"source_organization": "news-archive demo (NIQASH sample site)"}
         report = run_capture_flow(urls, args.out, settings, bag=bag, verbose=args.verbose, quiet=args.quiet)
     print_summary(report)
-    if "bag" in report:
-        show_bag(Path(report["bag"]["path"]))
+    if report.bag is not None:
+        show_bag(report.bag.path)
     return exit_code(report)
 
 
