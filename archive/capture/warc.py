@@ -28,7 +28,7 @@ from archive import SOFTWARE
 from archive.capture import digest
 from archive.capture.fetch import Exchange
 from archive.capture.settings import CaptureSettings
-from archive.capture.warcio_adapter import WARC_VERSION, ExactHead, record_builder, write_record
+from archive.capture.warcio_adapter import ExactHead, record_builder, write_record
 from archive.diskfull import disk_full_cause
 from archive.errors import ArchiveError, DiskFullError, WarcWriteError
 
