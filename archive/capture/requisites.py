@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
+from archive import links
 from archive.capture.urls import resolve
 from archive.charset import choose_charset
 
@@ -106,7 +107,7 @@ def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> Pa
     root = _parse(html, encoding)
     if root is None:
         return PageLinks((), ())
-    base = _document_base(root, base_url)
+    base = links.base_url(root, base_url)
     refs: list[str] = []
     outs: list[str] = []
     for el in root.iter(lxml.etree.Element):
@@ -139,15 +140,6 @@ def _parse(html: bytes, encoding: str | None) -> lxml.html.HtmlElement | None:
         return lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError):
         return None
-
-
-def _document_base(root: lxml.html.HtmlElement, base_url: str) -> str:
-    for el in root.iter("base"):
-        href = el.get("href")
-        if href:
-            return resolve(base_url, href) or base_url
-        break
-    return base_url
 
 
 def _attrs(el: lxml.etree._Element, names: Iterable[str]) -> list[str]:
