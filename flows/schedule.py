@@ -17,6 +17,7 @@ from archive.runresult import RunResult
 from archive.sources.discover import discover_urls
 from flows.audit import audit_fixity
 from flows.capture import capture_articles
+from flows.deployments import AUDIT, SOURCE
 
 
 @task(name="discover-urls", cache_policy=NONE, retries=2, retry_delay_seconds=10)
@@ -59,14 +60,14 @@ def deployments(config: Config) -> list[Any]:
         found.append(capture_source.to_deployment(
             name=source.name, parameters={"config_path": path, "source": source.name},
             schedules=[_prefect_schedule(source.schedule)],
-            description=f"capture {source.kind} source {source.name}",
+            description=f"capture {source.kind} source {source.name}", tags=list(SOURCE.tags),
         ))
     if config.audit is not None and config.audit.schedule is not None:
         found.append(audit_fixity.to_deployment(
             name="fixity-audit",
             parameters=audit_parameters(config),
             schedules=[_prefect_schedule(config.audit.schedule)],
-            description="re-validate every bag under the output folder",
+            description="re-validate every bag under the output folder", tags=list(AUDIT.tags),
         ))
     return found
 
