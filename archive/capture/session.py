@@ -340,7 +340,7 @@ class CaptureSession:
                 hop.failure = Failure(url, f"body truncated ({exchange.truncated})")
                 return hop
             location = exchange.header("location")
-            if is_redirect(exchange.status, location):
+            if location is not None and is_redirect(exchange.status, location):
                 hop.location = redirect_target(url, location)
                 if hop.location is None:
                     hop.failure = Failure(url, f"redirect to unfetchable location {location!r}")
@@ -416,9 +416,9 @@ class CaptureSession:
             try:
                 await self._record(exchange)
                 location = exchange.header("location")
-                if not is_redirect(exchange.status, location):
+                if location is None or not is_redirect(exchange.status, location):
                     return exchange.status, _robots_body(exchange)
-                target = redirect_target(current, location or "")
+                target = redirect_target(current, location)
                 if target is None:
                     return f"not fetched: robots.txt redirects to unfetchable location {location!r}"
                 looped = chain.loop(target)

@@ -111,9 +111,10 @@ def run_capture_flow(
     try:
         with runtime.using_api(api), progress, (
                 contextlib.nullcontext() if verbose else _run_errors_left_to_the_cli()):
-            return asyncio.run(
+            result: RunResult = asyncio.run(
                 flows.capture_articles(urls=list(urls), out_dir=str(out), settings=settings, bag=bag, package=package)
             )
+            return result
     finally:
         flows.on_article_done.reset(token_a)
         flows.on_resource_fetched.reset(token_r)

@@ -255,7 +255,7 @@ def _language(sources: Sequence[tuple[str, v.Found]], page: meta.PageMeta) -> tu
     return next(((lang, source) for source, lang in candidates if lang), None)
 
 
-def _choose_fields(record: dict[str, object], fields: dict[str, str], sources: Sequence[tuple[str, v.Found]],
+def _choose_fields(record: dict[str, object], fields: dict[str, str], sources: list[tuple[str, v.Found]],
                    language: tuple[object, str] | None, page: tuple[str | None, str, str | None]) -> None:
     """Each field from the first source that has it, in FIELDS order. ``page`` is the site name,
     the URL and the title's site-name suffix (to clean the headline and the date)."""
