@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archive.atomic import write_json_atomic
+from archive.capture.report import CaptureReport
 from archive.diskfull import disk_full_guard
 from archive.errors import ArchiveError, ConfigError
 from archive.package import BagInfo, PremisEvent
@@ -70,14 +71,13 @@ def extract_to_folder(warcs: Sequence[Path], into: Path) -> Extraction:
     return Extraction(files, problems, PremisEvent("metadata extraction", outcome, detail), records)
 
 
-def capture_event(report: Mapping[str, Any]) -> PremisEvent:
-    """The PREMIS capture event for a capture report (see archive.capture.report)."""
-    failures = sum(len(a["failures"]) for a in report["articles"])
-    detail = (f"{report['pages_captured']}/{report['pages']} page(s) and "
-              f"{report['requisites_captured']}/{report['requisites']} requisite(s) captured into "
-              f"{len(report['warcs'])} WARC file(s); {failures} failure(s) recorded")
-    outcome = "success" if report["pages"] and report["pages_captured"] == report["pages"] else "failure"
-    return PremisEvent("capture", outcome, detail, date_time=str(report["started"]))
+def capture_event(report: CaptureReport) -> PremisEvent:
+    """The PREMIS capture event for a capture report."""
+    detail = (f"{report.pages_ok}/{len(report.articles)} page(s) and "
+              f"{sum(a.requisites_ok for a in report.articles)}/{sum(a.requisites for a in report.articles)} "
+              f"requisite(s) captured into {len(report.warcs)} WARC file(s); {len(report.failures)} failure(s) recorded")
+    outcome = "success" if report.all_pages_captured else "failure"
+    return PremisEvent("capture", outcome, detail, date_time=report.started.isoformat())
 
 
 def bag_info(capture_id: str, urls: Sequence[str], section: Mapping[str, Any] | None) -> BagInfo:

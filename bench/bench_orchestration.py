@@ -41,7 +41,7 @@ EPHEMERAL = """
 import asyncio, sys
 from flows.capture import capture_articles
 r = asyncio.run(capture_articles(urls=[sys.argv[1]], out_dir=sys.argv[2], settings={"per_host_delay": 0.0}))
-print(r["bag"]["path"])
+print(r.bag.path if r.bag is not None else "no bag")
 """
 
 OVERHEAD = """

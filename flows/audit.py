@@ -63,8 +63,15 @@ def audit_fixity(root: str | list[str], audit_log: str, fast: bool = False, proc
                  bytes_per_second: float | None = None, alerts: dict[str, Any] | None = None) -> State[Any]:
     """Re-validate every bag under ``root`` (one folder or several); Failed when any bag fails.
 
-    ``alerts``: the config's ``audit.alerts`` mapping (webhook, email_to, smtp_host...). The
-    result (both states) is the audit summary: counts, and each failed bag with its problems.
+    The result (both states) is the audit summary: counts, and each failed bag with its problems.
+
+    Args:
+        root: folder (or folders) searched for bags.
+        audit_log: JSON Lines file the PREMIS fixity events are appended to.
+        fast: completeness and Payload-Oxum only, no hashing.
+        processes: bags hashed in parallel.
+        bytes_per_second: hashing budget (a cap on the read rate); default no cap.
+        alerts: the config's `audit.alerts` mapping (webhook, email_to, smtp_host...); default none.
     """
     logger = get_run_logger()
     roots = [root] if isinstance(root, str) else list(root)

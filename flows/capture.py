@@ -31,6 +31,7 @@ from archive.errors import ArchiveError, FetchError
 from archive.history import HISTORY_NAME, Captured, CaptureHistory, unchanged_filter
 from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
+from archive.runresult import BagOutcome, MetadataOutcome, RunResult
 from archive.validate import ValidationReport, validate_bag
 
 WORK_DIR = ".work"
@@ -104,7 +105,7 @@ async def _capture(urls: list[str], work: Path, settings: CaptureSettings, captu
         results = await asyncio.gather(*(one(u) for u in urls))
     return CaptureReport(
         capture_id=capture_id, started=started, finished=datetime.now(UTC), articles=list(results),
-        warcs=session.writer.finished, settings=settings.as_dict(), politeness=session.politeness(),
+        warcs=session.writer.finished, settings=settings.to_json(), politeness=session.politeness(),
     )
 
 
@@ -117,14 +118,27 @@ async def capture_articles(
     package: bool = True,
     capture_id: str | None = None,
     incremental: bool = False,
-) -> dict[str, Any]:
+) -> RunResult:
     """Capture ``urls`` with their requisites, extract a NewsArticle record for each, and (with
-    ``package``) build and validate a BagIt bag at ``OUT/<capture-id>``. Returns the run report;
-    without ``package`` the WARCs and records are left in ``out_dir`` itself.
+    ``package``) build and validate a BagIt bag at ``OUT/<capture-id>``. Returns the run's
+    result, also written as the run report; without ``package`` the WARCs and records are left
+    in ``out_dir`` itself.
 
     With ``incremental``, the capture history in ``out_dir`` is consulted: a page whose payload
     is unchanged since its last capture is skipped, and a run that captures nothing new makes
-    no bag. Each bag stays self-contained (revisits only refer to records in the same bag)."""
+    no bag. Each bag stays self-contained (revisits only refer to records in the same bag).
+
+    Args:
+        urls: article URLs (http or https) to capture.
+        out_dir: folder that receives the bag `<capture-id>/` and `<capture-id>.report.json`;
+            a relative path is relative to the working directory of the flow run.
+        settings: capture settings overriding config/default.yaml's `capture:` keys, e.g.
+            {"per_host_delay": 0.5, "respect_robots": true}; unknown keys are refused.
+        bag: bag-info fields: source_organization, contact_name, contact_email.
+        package: build and validate a bag; false leaves the WARCs and records loose in out_dir.
+        capture_id: the bag's name; default a fresh capture-<UTC time>-<random>.
+        incremental: skip articles unchanged since their last capture.
+    """
     capture_settings = CaptureSettings.from_mapping(settings)
     capture_id = capture_id or new_capture_id()
     out = Path(out_dir)
@@ -133,9 +147,7 @@ async def capture_articles(
 
     history = CaptureHistory(out / HISTORY_NAME) if incremental else None
     report = await _capture(urls, work, capture_settings, capture_id, history)
-    result = report.as_dict()
     fresh = [a for a in report.articles if a.ok and not a.unchanged]
-    result["unchanged"] = sum(1 for a in report.articles if a.unchanged)
     warcs = list(report.warcs)
     if incremental and not fresh:
         # Nothing new (at most robots.txt was fetched): no bag. Only a private work folder is
@@ -144,32 +156,31 @@ async def capture_articles(
         if package:
             _remove_work(work, ignore_errors=True)
     extraction = extract_metadata(warcs, work / "metadata") if warcs else None
-    if extraction is not None:
-        result["metadata"] = {"records": len(extraction.files), "problems": extraction.problems,
-                              "files": [str(p) for p in extraction.files]}
-    if package and warcs and extraction is not None:
-        bag_path = package_bag(out / capture_id, warcs, extraction.files, info,
-                               [capture_event(result), extraction.event])
-        validation = check_bag(bag_path)
-        result["bag"] = {"path": str(bag_path), "valid": validation.valid,
-                         "problems": [str(p) for p in validation.problems],
-                         "bytes": validation.bytes_hashed}
-        if validation.valid:
-            _remove_work(work)  # the bag now holds verified copies of everything in it
-        else:
-            result["bag"]["kept_work_dir"] = str(work)
-    if history is not None and fresh and result.get("bag", {}).get("valid", not package):
+    metadata = None if extraction is None else MetadataOutcome(tuple(extraction.files), tuple(extraction.problems))
+    made = None
+    if package and extraction is not None:
+        made = _package(out / capture_id, work, warcs, extraction, info, capture_event(report))
+    if history is not None and fresh and (made.valid if made is not None else not package):
         # Only what is safely in a valid bag counts as captured for the next incremental run.
-        bag_path = result.get("bag", {}).get("path")
         history.record(
             (Captured(a.url, a.final_url, a.captured_at or "", a.payload_digest) for a in fresh if a.payload_digest),
-            capture_id=capture_id, bag=bag_path,
+            capture_id=capture_id, bag=str(made.path) if made is not None else None,
         )
-    report_path = out / (f"{capture_id}.report.json" if package else REPORT_NAME)
-    result["report"] = str(report_path)
-    write_json_atomic(report_path, result)
-    await acreate_markdown_artifact(markdown=_markdown(report, result), key="capture-report", description=capture_id)
+    result = RunResult(report, out / (f"{capture_id}.report.json" if package else REPORT_NAME), metadata, made)
+    write_json_atomic(result.report_path, result.to_json())
+    await acreate_markdown_artifact(markdown=result.markdown(), key="capture-report", description=capture_id)
     return result
+
+
+def _package(dest: Path, work: Path, warcs: Sequence[Path], extraction: Extraction, info: BagInfo,
+             captured: PremisEvent) -> BagOutcome:
+    """Build the bag and validate it; the work folder goes once the bag holds verified copies."""
+    bag_path = package_bag(dest, warcs, extraction.files, info, [captured, extraction.event])
+    validation = check_bag(bag_path)
+    if validation.valid:
+        _remove_work(work)  # the bag now holds verified copies of everything in it
+    return BagOutcome(bag_path, validation.valid, tuple(str(p) for p in validation.problems),
+                      validation.bytes_hashed, kept_work_dir=None if validation.valid else work)
 
 
 def _remove_work(work: Path, *, ignore_errors: bool = False) -> None:
@@ -178,16 +189,3 @@ def _remove_work(work: Path, *, ignore_errors: bool = False) -> None:
     shutil.rmtree(work, ignore_errors=ignore_errors)
     with contextlib.suppress(OSError):
         work.parent.rmdir()
-
-
-def _markdown(report: CaptureReport, result: dict[str, Any]) -> str:
-    text = report.markdown()
-    if "metadata" in result:
-        meta = result["metadata"]
-        text += f"\n## Metadata\n\n- records: {meta['records']}\n"
-        text += "".join(f"- problem: {p}\n" for p in meta["problems"])
-    if "bag" in result:
-        bag = result["bag"]
-        verdict = "valid" if bag["valid"] else f"INVALID ({len(bag['problems'])} problems)"
-        text += f"\n## Bag\n\n- `{bag['path']}`: {verdict}, {bag['bytes']} bytes\n"
-    return text

@@ -13,9 +13,11 @@ from prefect.schedules import Cron, Interval
 
 from archive.children import end_with_marked_parent, mark_children_to_end_with_me
 from archive.config import Config, Schedule, Source, load_config
+from archive.runresult import RunResult
 from archive.sources.discover import discover_urls
 from flows.audit import audit_fixity
 from flows.capture import capture_articles
+from flows.deployments import AUDIT, SOURCE
 
 
 @task(name="discover-urls", cache_policy=NONE, retries=2, retry_delay_seconds=10)
@@ -24,14 +26,19 @@ async def discover(source: Source, config: Config) -> list[str]:
 
 
 @flow(name="capture-source", log_prints=False)
-async def capture_source(config_path: str, source: str) -> dict[str, Any]:
-    """Capture what one configured source lists now; unchanged articles are skipped."""
+async def capture_source(config_path: str, source: str) -> RunResult:
+    """Capture what one configured source lists now; unchanged articles are skipped.
+
+    Args:
+        config_path: absolute path of the YAML configuration.
+        source: name of a source in it (a URL list, feed or sitemap).
+    """
     end_with_marked_parent()  # a run started by `archive schedule` ends when that command is killed
     config = load_config(Path(config_path))
     chosen = config.source(source)
     urls = await discover(chosen, config)
     return await capture_articles(
-        urls=urls, out_dir=str(config.output), settings=config.capture.as_dict(), bag=dict(config.bag),
+        urls=urls, out_dir=str(config.output), settings=config.capture.to_json(), bag=dict(config.bag),
         incremental=True,
     )
 
@@ -54,14 +61,14 @@ def deployments(config: Config) -> list[Any]:
         found.append(capture_source.to_deployment(
             name=source.name, parameters={"config_path": path, "source": source.name},
             schedules=[_prefect_schedule(source.schedule)],
-            description=f"capture {source.kind} source {source.name}",
+            description=f"capture {source.kind} source {source.name}", tags=list(SOURCE.tags),
         ))
     if config.audit is not None and config.audit.schedule is not None:
         found.append(audit_fixity.to_deployment(
             name="fixity-audit",
             parameters=audit_parameters(config),
             schedules=[_prefect_schedule(config.audit.schedule)],
-            description="re-validate every bag under the output folder",
+            description="re-validate every bag under the output folder", tags=list(AUDIT.tags),
         ))
     return found
 

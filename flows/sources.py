@@ -19,23 +19,26 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from archive.config import load_config
 from archive.errors import UsageError
+from archive.runresult import SourceRun
 
 
 @task(name="capture-one-source", task_run_name="source {source}", cache_policy=NONE)
-def capture_one_source(config_path: str, source: str) -> dict[str, Any]:
+def capture_one_source(config_path: str, source: str) -> SourceRun:
     from flows.schedule import capture_source  # a subflow run per source, in this worker
 
-    report = asyncio.run(capture_source(config_path, source))
-    bag = report.get("bag") or {}
-    return {"source": source, "pages": report["pages"], "pages_captured": report["pages_captured"],
-            "unchanged": report.get("unchanged", 0), "bag": bag.get("path"), "valid": bag.get("valid")}
+    return SourceRun(source, asyncio.run(capture_source(config_path, source)))
 
 
-# The arg-type ignores below: Prefect 3.x types task_runner invariantly in its future type, so
+# The arg-type ignore: Prefect 3.x types task_runner invariantly in its future type, so
 # mypy refuses every concrete runner (its own ThreadPoolTaskRunner and prefect-dask's included).
 @flow(name="capture-sources", log_prints=False, task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
-def capture_sources(config_path: str, sources: list[str] | None = None) -> list[dict[str, Any]]:
-    """Capture the named sources (default: all) of a configuration, in parallel."""
+def capture_sources(config_path: str, sources: list[str] | None = None) -> list[SourceRun]:
+    """Capture the named sources (default: all) of a configuration, in parallel.
+
+    Args:
+        config_path: absolute path of the YAML configuration.
+        sources: names of sources in it; default all of them.
+    """
     config = load_config(Path(config_path))
     names = sources or [s.name for s in config.sources]
     for name in names:

@@ -27,7 +27,7 @@ def test_default_yaml_lists_every_setting_with_its_real_default() -> None:
     assert config.capture == CaptureSettings()
     import yaml
 
-    assert set(yaml.safe_load((REPO / "config" / "default.yaml").read_text())["capture"]) == set(CaptureSettings().as_dict())
+    assert set(yaml.safe_load((REPO / "config" / "default.yaml").read_text())["capture"]) == set(CaptureSettings().to_json())
 
 
 def test_schema_describes_every_capture_setting() -> None:

@@ -24,16 +24,30 @@ class CaptureReport:
     # Per host: the concurrency, delays and back-offs the politeness policy chose.
     politeness: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Measured when the report is made: a bag's WARCs leave the work folder once it validates.
+    warc_bytes: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.warc_bytes = sum(p.stat().st_size for p in self.warcs if p.exists())
 
     @property
     def pages_ok(self) -> int:
         return sum(1 for a in self.articles if a.ok)
 
     @property
+    def all_pages_captured(self) -> bool:
+        """Every page of the run was captured (failed requisites do not count against it)."""
+        return bool(self.articles) and self.pages_ok == len(self.articles)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(1 for a in self.articles if a.unchanged)
+
+    @property
     def failures(self) -> list[Failure]:
         return [f for a in self.articles for f in a.failures]
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "software": SOFTWARE,
             "capture_id": self.capture_id,
@@ -44,15 +58,15 @@ class CaptureReport:
             "requisites": sum(a.requisites for a in self.articles),
             "requisites_captured": sum(a.requisites_ok for a in self.articles),
             "warcs": [p.name for p in self.warcs],
-            "warc_bytes": sum(p.stat().st_size for p in self.warcs if p.exists()),
-            "articles": [a.as_dict() for a in self.articles],
+            "warc_bytes": self.warc_bytes,
+            "articles": [a.to_json() for a in self.articles],
             "settings": self.settings,
             "politeness": self.politeness,
             **self.extra,
         }
 
     def markdown(self) -> str:
-        data = self.as_dict()
+        data = self.to_json()
         lines = [
             f"# Capture {self.capture_id}",
             "",

@@ -8,12 +8,13 @@ because news sites hide their real image URLs behind placeholders.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import lxml.etree
 import lxml.html
 
+from archive import links
 from archive.capture.urls import resolve
 from archive.charset import choose_charset
 
@@ -103,8 +104,30 @@ def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> Pa
     """Requisites and outlinks of an HTML document. Malformed markup yields what can be read.
 
     ``encoding`` is the page's charset when the caller knows it (see archive.charset)."""
-    if not html.strip():
+    root = _parse(html, encoding)
+    if root is None:
         return PageLinks((), ())
+    base = links.base_url(root, base_url)
+    refs: list[str] = []
+    outs: list[str] = []
+    for el in root.iter(lxml.etree.Element):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        reader = _TAG_READERS.get(tag)
+        if reader is not None:
+            reader(el, refs)
+        if tag in _OUTLINK_TAGS and el.get("href"):
+            outs.append(el.get("href"))
+        refs.extend(_styled_references(el))
+    requisites = _unique(resolve(base, r) for r in refs)
+    seen = set(requisites)
+    outlinks = [u for u in _unique(resolve(base, o) for o in outs) if u not in seen]
+    return PageLinks(tuple(requisites), tuple(outlinks))
+
+
+def _parse(html: bytes, encoding: str | None) -> lxml.html.HtmlElement | None:
+    """The document root, or None for an empty or unparseable document."""
+    if not html.strip():
+        return None
     if encoding is None:
         # The same choice extraction makes (BOM, meta, detection): left to itself, lxml reads an
         # undeclared page as Latin-1 and garbles non-ASCII URLs.
@@ -114,66 +137,77 @@ def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> Pa
     except LookupError:  # a charset name lxml does not know: let it sniff instead
         parser = lxml.html.HTMLParser(no_network=True, remove_comments=True)
     try:
-        root = lxml.html.document_fromstring(html, parser=parser)
+        return lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError):
-        return PageLinks((), ())
-    base = base_url
-    for el in root.iter("base"):
-        href = el.get("href")
-        if href:
-            base = resolve(base_url, href) or base_url
-        break
+        return None
 
+
+def _attrs(el: lxml.etree._Element, names: Iterable[str]) -> list[str]:
+    """The non-empty values of ``names`` on ``el``, in that order."""
+    return [v for v in (el.get(n) for n in names) if v]
+
+
+# Per tag, the attributes that hold a URL the page needs (fetched as they are).
+_URL_ATTRS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("img", "source", "input", "image"), ("src", "href", *LAZY_SRC_ATTRS)),
+    **dict.fromkeys(("script", "embed", "track", "iframe", "frame"), ("src",)),
+    **dict.fromkeys(("video", "audio"), ("src", "poster")),
+    "object": ("data",),
+    **dict.fromkeys(("body", "table", "td", "th"), ("background",)),
+}
+# Per tag, the attributes that hold a srcset (several candidate URLs).
+_SRCSET_ATTRS: dict[str, tuple[str, ...]] = dict.fromkeys(
+    ("img", "source", "input", "image"), ("srcset", *LAZY_SRCSET_ATTRS))
+_OUTLINK_TAGS = frozenset({"a", "area"})
+# Some sites put the real image of a lazy <div> in data-bg / data-background.
+_BACKGROUND_ATTRS = ("data-bg", "data-background", "data-background-image")
+
+
+def _url_attrs(el: lxml.etree._Element, refs: list[str]) -> None:
+    tag = el.tag.lower()
+    refs.extend(_attrs(el, _URL_ATTRS.get(tag, ())))
+    for value in _attrs(el, _SRCSET_ATTRS.get(tag, ())):
+        refs.extend(parse_srcset(value))
+
+
+def _link(el: lxml.etree._Element, refs: list[str]) -> None:
+    rels = {r.lower() for r in (el.get("rel") or "").split()}
+    if rels & REQUISITE_RELS and el.get("href"):
+        refs.append(el.get("href"))
+    if "preload" in rels and el.get("imagesrcset"):
+        refs.extend(parse_srcset(el.get("imagesrcset")))
+
+
+def _meta(el: lxml.etree._Element, refs: list[str]) -> None:
+    prop = (el.get("property") or el.get("name") or "").lower()
+    if prop in META_IMAGE_PROPS and el.get("content"):
+        refs.append(el.get("content"))
+
+
+def _style(el: lxml.etree._Element, refs: list[str]) -> None:
+    if el.text:
+        refs.extend(css_references(el.text))
+
+
+# tag -> what reads its references; a tag not listed here has none of its own (but may still
+# carry a style attribute or a lazy background, see _styled_references).
+_TAG_READERS: dict[str, Callable[[lxml.etree._Element, list[str]], None]] = {
+    **dict.fromkeys(_URL_ATTRS, _url_attrs),
+    "link": _link,
+    "meta": _meta,
+    "style": _style,
+}
+
+
+def _styled_references(el: lxml.etree._Element) -> list[str]:
+    """References in any element's style attribute and lazy-background attributes."""
     refs: list[str] = []
-    outs: list[str] = []
-    for el in root.iter(lxml.etree.Element):
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        get = el.get
-        if tag in ("img", "source", "input", "image"):
-            refs.extend(v for v in (get("src"), get("href")) if v)
-            for attr in LAZY_SRC_ATTRS:
-                if get(attr):
-                    refs.append(get(attr))
-            for attr in ("srcset", *LAZY_SRCSET_ATTRS):
-                if get(attr):
-                    refs.extend(parse_srcset(get(attr)))
-        elif tag == "link":
-            rels = {r.lower() for r in (get("rel") or "").split()}
-            if rels & REQUISITE_RELS and get("href"):
-                refs.append(get("href"))
-            if "preload" in rels and get("imagesrcset"):
-                refs.extend(parse_srcset(get("imagesrcset")))
-        elif tag in ("script", "embed", "track", "iframe", "frame"):
-            if get("src"):
-                refs.append(get("src"))
-        elif tag in ("video", "audio"):
-            refs.extend(v for v in (get("src"), get("poster")) if v)
-        elif tag == "object" and get("data"):
-            refs.append(get("data"))
-        elif tag == "meta":
-            prop = (get("property") or get("name") or "").lower()
-            if prop in META_IMAGE_PROPS and get("content"):
-                refs.append(get("content"))
-        elif tag == "style" and el.text:
-            refs.extend(css_references(el.text))
-        elif tag in ("a", "area") and get("href"):
-            outs.append(get("href"))
-        elif tag in ("body", "table", "td", "th") and get("background"):
-            refs.append(get("background"))
-        style = get("style")
-        if style and "url(" in style.lower():
-            refs.extend(css_references(style))
-        # Some sites put the real image of a lazy <div> in data-bg / data-background.
-        for attr in ("data-bg", "data-background", "data-background-image"):
-            value = get(attr)
-            if value:
-                refs.extend(css_references(value) if "url(" in value else [value])
-
-    requisites = _unique(resolve(base, r) for r in refs)
-    seen = set(requisites)
-    outlinks = [u for u in _unique(resolve(base, o) for o in outs) if u not in seen]
-    return PageLinks(tuple(requisites), tuple(outlinks))
+    style = el.get("style")
+    if style and "url(" in style.lower():
+        refs.extend(css_references(style))
+    for value in _attrs(el, _BACKGROUND_ATTRS):
+        refs.extend(css_references(value) if "url(" in value else [value])
+    return refs
 
 
 def _unique(urls: Iterable[str | None]) -> list[str]:

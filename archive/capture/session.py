@@ -21,6 +21,7 @@ import httpx
 
 from archive.capture.budget import ArticleBudget
 from archive.capture.fetch import Exchange, Fetcher
+from archive.capture.redirects import RedirectChain, is_redirect
 from archive.capture.requisites import css_requisites, page_links
 from archive.capture.robots import MAX_ROBOTS_BYTES, RobotsPolicy
 from archive.capture.settings import CaptureSettings
@@ -46,7 +47,7 @@ class Failure:
     reason: str
     transient: bool = False
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {"url": self.url, "reason": self.reason, "transient": self.transient}
 
 
@@ -92,13 +93,13 @@ class ArticleResult:
     captured_at: str | None = None
     unchanged: bool = False  # skipped: same payload as the last capture (incremental mode)
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
             "url": self.url, "final_url": self.final_url, "status": self.status, "ok": self.ok,
             "unchanged": self.unchanged, "payload_digest": self.payload_digest, "captured_at": self.captured_at,
             "record_id": self.record_id, "warc": self.warc, "requisites": self.requisites,
             "requisites_ok": self.requisites_ok, "outlinks": self.outlinks,
-            "failures": [f.as_dict() for f in self.failures],
+            "failures": [f.to_json() for f in self.failures],
         }
 
 
@@ -251,9 +252,9 @@ class CaptureSession:
         Every hop is checked against the target policy in force, and counted in ``budget``.
         """
         result = Fetched(url=url)
-        seen = {url}
+        chain = RedirectChain(url, self.settings.max_redirects)
         current = url
-        for hop_number in range(self.settings.max_redirects + 1):
+        for hop_number in chain.hops():
             refused = await self._target_refusal(current)
             if refused is not None:
                 result.failure = Failure(current, refused)
@@ -276,12 +277,12 @@ class CaptureSession:
                 return result
             if hop.location is None:
                 return result
-            if hop.location in seen:
-                result.failure = Failure(current, f"redirect loop back to {hop.location}")
+            looped = chain.loop(hop.location)
+            if looped is not None:
+                result.failure = Failure(current, looped)
                 return result
-            seen.add(hop.location)
             referer, current = current, hop.location
-        result.failure = Failure(url, f"more than {self.settings.max_redirects} redirects")
+        result.failure = Failure(url, chain.too_long())
         return result
 
     async def _target_refusal(self, url: str) -> str | None:
@@ -339,7 +340,7 @@ class CaptureSession:
                 hop.failure = Failure(url, f"body truncated ({exchange.truncated})")
                 return hop
             location = exchange.header("location")
-            if 300 <= exchange.status < 400 and location:
+            if location is not None and is_redirect(exchange.status, location):
                 hop.location = redirect_target(url, location)
                 if hop.location is None:
                     hop.failure = Failure(url, f"redirect to unfetchable location {location!r}")
@@ -399,10 +400,15 @@ class CaptureSession:
             return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def _load_robots(self, robots_url: str) -> tuple[int, bytes] | str | None:
-        """Fetch robots.txt through the normal path, so it is archived like any resource.
+        """Fetch robots.txt through the normal path, so it is archived like any resource, and
+        follow its redirects by the same policy as a page's (RedirectChain, the target policy).
         Returns (status, body), or why it could not be fetched."""
+        chain = RedirectChain(robots_url, self.settings.max_redirects)
         current = robots_url
-        for _ in range(5):
+        for _ in chain.hops():
+            refused = await self._target_refusal(current)
+            if refused is not None:
+                return refused
             try:
                 exchange = await self.fetcher.fetch(current)
             except FetchError as exc:
@@ -410,17 +416,22 @@ class CaptureSession:
             try:
                 await self._record(exchange)
                 location = exchange.header("location")
-                if 300 <= exchange.status < 400 and location:
-                    target = redirect_target(current, location)
-                    if target is None:
-                        return f"not fetched: robots.txt redirects to unfetchable location {location!r}"
-                    current = target
-                    continue
-                try:
-                    body = exchange.decoded_body(MAX_ROBOTS_BYTES)
-                except ContentDecodingError:
-                    body = b""
-                return exchange.status, body
+                if location is None or not is_redirect(exchange.status, location):
+                    return exchange.status, _robots_body(exchange)
+                target = redirect_target(current, location)
+                if target is None:
+                    return f"not fetched: robots.txt redirects to unfetchable location {location!r}"
+                looped = chain.loop(target)
+                if looped is not None:
+                    return f"not fetched: robots.txt {looped}"
+                current = target
             finally:
                 exchange.close()
-        return None
+        return f"not fetched: robots.txt {chain.too_long()}"
+
+
+def _robots_body(exchange: Exchange) -> bytes:
+    try:
+        return exchange.decoded_body(MAX_ROBOTS_BYTES)
+    except ContentDecodingError:
+        return b""

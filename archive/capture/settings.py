@@ -203,7 +203,7 @@ class CaptureSettings:
                 problems.append(f"{where} must be one line without control characters, not {value!r}")
         return problems
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["extra_headers"] = dict(self.extra_headers)
         return data

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
 from archive.errors import ScopeError
+from archive.links import absolute
 
 FETCHABLE_SCHEMES = frozenset({"http", "https"})
 
@@ -42,22 +43,21 @@ def normalise(url: str) -> str | None:
 
 
 def resolve(base: str, ref: str) -> str | None:
-    """Absolute, fragment-free URL for a reference found in a page, or None if not fetchable.
+    """Absolute, fragment-free wire-form URL for a reference found in a page, or None if not
+    fetchable: archive.links.absolute (the one resolver), then the form that goes on the wire.
 
     data:, javascript:, mailto:, blob: and other non-HTTP references are silently out of scope:
     they are part of the page itself (data:) or not resources at all.
     """
-    ref = ref.strip()
-    if not ref or ref.startswith("#"):
+    joined = absolute(base, ref)
+    if joined is None:
         return None
     try:
-        absolute = urljoin(base, ref)
-        parts = urlsplit(absolute)
+        if not urlsplit(joined).hostname:
+            return None
     except ValueError:
         return None
-    if parts.scheme.lower() not in FETCHABLE_SCHEMES or not parts.hostname:
-        return None
-    return normalise(urldefrag(absolute)[0])
+    return normalise(urldefrag(joined)[0])
 
 
 def redirect_target(base: str, location: str) -> str | None:

@@ -20,34 +20,20 @@ from io import BytesIO
 from pathlib import Path
 from typing import IO, Any, cast
 
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.recordbuilder import RecordBuilder
+from warcio.recordloader import ArcWarcRecord
 from warcio.timeutils import datetime_to_iso_date
-from warcio.warcwriter import WARCWriter
 
 from archive import SOFTWARE
 from archive.capture import digest
 from archive.capture.fetch import Exchange
 from archive.capture.settings import CaptureSettings
+from archive.capture.warcio_adapter import ExactHead, record_builder, write_record
 from archive.diskfull import disk_full_cause
 from archive.errors import ArchiveError, DiskFullError, WarcWriteError
 
-WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 OPEN_SUFFIX = ".open"
-
-
-class _RawHead(StatusAndHeaders):  # type: ignore[misc]  # warcio ships no type information
-    """HTTP head whose bytes are exactly those given, not re-serialised (or %-encoded) by warcio."""
-
-    def __init__(self, head: bytes, protocol: str) -> None:
-        text = head.decode("latin-1")
-        first, _, rest = text.partition("\r\n")
-        headers = [tuple(line.split(": ", 1)) for line in rest.split("\r\n") if ": " in line]
-        super().__init__(first, headers, protocol=protocol)
-        self._exact = head
-
-    def compute_headers_buffer(self, header_filter: object = None) -> None:
-        self.headers_buff = self._exact
 
 
 class _GzipMember:
@@ -105,7 +91,7 @@ class WarcFileWriter:
         self._serial = 0
         self._fh: IO[bytes] | None = None
         self._path: Path | None = None
-        self._writer: WARCWriter | None = None
+        self._writer: RecordBuilder | None = None
         self.finished: list[Path] = []
         # Set by the first failed write: the current file is damaged from there on, so every
         # later write and close() raises it again instead of appending after the damage or
@@ -169,17 +155,17 @@ class WarcFileWriter:
             writer = self._ensure_open()
             response = writer.create_warc_record(
                 exchange.url, rtype, payload=payload, length=length,
-                http_headers=_RawHead(exchange.response_head, exchange.http_version),
+                http_headers=ExactHead(exchange.response_head, exchange.http_version),
                 warc_headers_dict=resp_headers,
             )
             request = writer.create_warc_record(
                 exchange.url, "request", payload=BytesIO(), length=0,
-                http_headers=_RawHead(exchange.request_head, "HTTP/1.1"),
+                http_headers=ExactHead(exchange.request_head, "HTTP/1.1"),
                 warc_headers_dict=req_headers,
             )
             name = self._current_name()
-            self._write(writer, response)
-            self._write(writer, request)
+            self._write(response)
+            self._write(request)
             self._maybe_roll()
         return WrittenRecord(response_id, name, date)
 
@@ -195,7 +181,7 @@ class WarcFileWriter:
             writer = self._ensure_open()
             record = self._block_record(writer, uri, "metadata", body, headers)
             name = self._current_name()
-            self._write(writer, record)
+            self._write(record)
             self._maybe_roll()
         return WrittenRecord(headers["WARC-Record-ID"], name, headers["WARC-Date"])
 
@@ -227,7 +213,7 @@ class WarcFileWriter:
         assert self._path is not None
         return self._path.name[: -len(OPEN_SUFFIX)]
 
-    def _block_record(self, writer: WARCWriter, uri: str, rtype: str, body: bytes, headers: dict[str, str]) -> Any:
+    def _block_record(self, writer: RecordBuilder, uri: str, rtype: str, body: bytes, headers: dict[str, str]) -> Any:
         algo = self.settings.digest_algorithm
         # Non-HTTP records have no headers inside the block, so the payload is the whole block.
         headers = {**headers, "WARC-Block-Digest": digest.of_bytes(algo, body), "WARC-Payload-Digest": digest.of_bytes(algo, body)}
@@ -236,7 +222,7 @@ class WarcFileWriter:
             warc_content_type="application/warc-fields", warc_headers_dict=headers,
         )
 
-    def _ensure_open(self) -> WARCWriter:
+    def _ensure_open(self) -> RecordBuilder:
         if self._failed is not None:
             raise self._failed
         if self._writer is not None:
@@ -258,11 +244,11 @@ class WarcFileWriter:
                 raise self._kept(path) from exc
             raise WarcWriteError(f"cannot create {path}: {exc}", hint="check the --out folder is writable") from exc
         self._path = path
-        self._writer = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        self._writer = record_builder()
         self._write_warcinfo(self._writer, name)
         return self._writer
 
-    def _write_warcinfo(self, writer: WARCWriter, name: str) -> None:
+    def _write_warcinfo(self, writer: RecordBuilder, name: str) -> None:
         info = {
             "software": SOFTWARE + " (warcio)",
             "format": "WARC File Format 1.1",
@@ -280,13 +266,13 @@ class WarcFileWriter:
             "WARC-Record-ID": self._make_id(),
             "WARC-Filename": name,
         }
-        self._write(writer, self._block_record(writer, "", "warcinfo", body, headers))
+        self._write(self._block_record(writer, "", "warcinfo", body, headers))
 
-    def _write(self, writer: WARCWriter, record: object) -> None:
+    def _write(self, record: ArcWarcRecord) -> None:
         assert self._fh is not None
         member = _GzipMember(self._fh, self.settings.gzip_level)
         try:
-            writer._write_warc_record(member, record)  # warcio's own serialiser, into our member
+            write_record(member, record)  # warcio's own serialiser, into our member
             member.close()
         except OSError as exc:
             self._failed = (self._kept(self._path) if disk_full_cause(exc)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from archive.lxmltyped import itertext
+# Re-exported: extraction's modules resolve URLs and find <base href> the one way (archive.links).
+from archive.links import absolute, base_url
+
+__all__ = ["absolute", "base_url", "body_of", "clean", "parse_html", "tag_of", "text_content", "text_of"]
 
 # no_network: never fetch a DTD or anything else; the HTML parser never expands external
 # entities. Comments and processing instructions are dropped, they only get in the way.
@@ -120,81 +123,3 @@ def text_of(el: etree._Element) -> str:
 
 def tag_of(el: etree._Element) -> str:
     return el.tag.lower() if isinstance(el.tag, str) else ""
-
-
-def base_url(doc: etree._Element, url: str) -> str:
-    for el in doc.iter("base"):  # a C-level tag walk: cheaper than an XPath evaluation
-        href = clean(el.get("href"))
-        if href:
-            return urljoin(url, href)
-    return url
-
-
-# The shapes almost every page's URLs have, for which urljoin's answer is known without running
-# it (it costs microseconds, and a page resolves dozens): ``http(s)://host/path``,
-# ``//host/path`` and ``/path``, without dot segments, ``;params``, tab/CR/LF, or an empty
-# ``?``/``#`` (urljoin would drop those).
-_PLAIN_REF = re.compile(r"(https?:)?(?://([A-Za-z0-9.:_-]+))?(/[^\t\r\n;?#]*)?(?:\?[^\t\r\n#]+)?(?:#[^\t\r\n]+)?\Z")
-
-
-# (base, scheme, netloc) of the last base URL split: a page resolves all its URLs against one
-# base, and the regex split below is cheaper than urlsplit's first (uncached) call for it.
-_last_base: tuple[str, str, str] = ("", "", "")
-
-
-def _base_parts(base: str) -> tuple[str, str]:
-    """``urlsplit(base)[:2]``, raising ValueError where urlsplit would."""
-    global _last_base
-    last = _last_base
-    if last[0] == base and base:
-        return last[1], last[2]
-    m = _PLAIN_REF.match(base)
-    if m is not None and m.group(1) and m.group(2):
-        scheme, netloc = m.group(1)[:-1], m.group(2)  # what urlsplit gives for this shape
-    else:
-        scheme, netloc = urlsplit(base)[:2]
-    _last_base = (base, scheme, netloc)
-    return scheme, netloc
-
-
-def _join_plain(base: str, ref: str) -> str | None:
-    """urljoin(base, ref) for a ``_PLAIN_REF`` http(s) result, or None when the fast path does not apply."""
-    m = _PLAIN_REF.match(ref)
-    if m is None:
-        return None
-    scheme, netloc, path = m.groups()
-    if scheme:
-        if not netloc:
-            return None
-        if base != ref:
-            _base_parts(base)  # raises ValueError for a broken base, as urljoin would
-        return ref  # an absolute URL is its own join
-    bscheme, bnetloc = _base_parts(base)  # raises ValueError for a broken base, as urljoin would
-    if bscheme not in ("http", "https"):
-        return None
-    if netloc:
-        return f"{bscheme}:{ref}"
-    if path and path[:2] != "//" and "/." not in path and bnetloc:
-        return f"{bscheme}://{bnetloc}{ref}"
-    return None
-
-
-def absolute(base: str, ref: object) -> str | None:
-    """Resolve ``ref`` against ``base``; only http(s) URLs survive (no data:, javascript:)."""
-    if not isinstance(ref, str):
-        return None
-    ref = ref.strip()
-    if not ref or ref.startswith(("data:", "javascript:", "about:", "#", "blob:")):
-        return None
-    ref = ref.replace(" ", "%20")
-    try:
-        full = _join_plain(base, ref)
-        if full is not None:
-            return full
-        full = urljoin(base, ref)
-        parts = urlsplit(full)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return full

@@ -194,6 +194,9 @@ def _editions(page: meta.PageMeta, url: str, own_lang: str | None) -> dict[str, 
 def build(  # noqa: C901 (h12a splits it; remove after merging h12a)
     doc: etree._Element, *, url: str, headers: Sequence[tuple[str, str]], provenance: Mapping[str, object] | None
 ) -> dict[str, object]:
+    """The NewsArticle record of a parsed page: each field from the first source that has it
+    (JSON-LD, microdata, OpenGraph, meta tags, then what the page visibly shows), and in its
+    provenance block which source each field came from."""
     base = base_url(doc, url)
     page = meta.extract(doc, base, headers)
     sources: list[tuple[str, v.Found]] = [
@@ -206,79 +209,111 @@ def build(  # noqa: C901 (h12a splits it; remove after merging h12a)
     site = next((f["publisher"]["name"] for _, f in sources if "publisher" in f), None)
     memo = heuristics.Memo()  # chrome verdicts, shared by every scan of this document
     root = heuristics.main_root(doc, memo)
+    org_author = _organisation_author(sources, site, url)
+    visible = heuristics.extract(doc, root, site, _needed(sources, org_author), memo, url)
+    if visible.title_suffix and site is None:
+        visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
+    sources.append(("heuristic", visible.found))
+    record: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle"}
+    fields: dict[str, str] = {}
+    _choose_fields(record, fields, sources, _language(sources, page), (site, url, visible.title_suffix))
+    _prefer_displayed(record, fields, visible.displayed)
+    if org_author and visible.found.get("author"):
+        record["author"], fields["author"] = visible.found["author"], "heuristic"
+    _add_images(record, fields, images.extract(_image_scope(doc, root), base, memo))
+    _add_page_fields(record, fields, page, url)
+    record["url"] = url
+    fields["url"] = "warc" if provenance and "warc" in provenance else "input"
+    record["provenance"] = _provenance_block(fields, provenance)
+    return {k: record[k] for k in _KEY_ORDER if k in record}
+
+
+def _organisation_author(sources: Sequence[tuple[str, v.Found]], site: str | None, url: str) -> bool:
+    """Whether the structured author is only the publishing organisation (then the page's own
+    byline is looked for)."""
+    structured_author = next((f["author"] for _, f in sources if f.get("author")), None)
+    return structured_author is not None and _organisation_only(structured_author, site, url)
+
+
+def _needed(sources: Sequence[tuple[str, v.Found]], org_author: bool) -> frozenset[str]:
+    """The fields the visible-page heuristics must look for: those no structured source gave."""
     have = {key for _, found in sources for key in found}
     # contentLocation/dateline come with the date scan; wordCount is always measured; the
     # publisher falls back to the <title>'s site-name suffix.
     need = frozenset(f for f in ("headline", "author", "datePublished", "description", "contentLocation", "wordCount",
                                  "publisher")
                      if f not in have or f == "contentLocation" and "dateline" not in have) | {"displayed"}
-    structured_author = next((f["author"] for _, f in sources if f.get("author")), None)
-    org_author = structured_author is not None and _organisation_only(structured_author, site, url)
-    if org_author:
-        need = need | {"author"}  # look for the person the page names
-    visible = heuristics.extract(doc, root, site, need, memo, url)
-    if visible.title_suffix and site is None:
-        visible.found["publisher"] = {"@type": "Organization", "name": visible.title_suffix}
-    sources.append(("heuristic", visible.found))
-    # Language: the html element's own lang outranks og:locale, which CMSs often leave at en_US.
-    lang_sources = [("json-ld", sources[0][1].get("inLanguage")), ("microdata", sources[1][1].get("inLanguage")),
-                    ("meta", page.html_lang), ("opengraph", page.opengraph.get("inLanguage")),
-                    ("meta", page.meta.get("inLanguage")), ("http-header", page.http_lang)]
+    return need | {"author"} if org_author else need  # with org_author: look for the person the page names
 
-    # Each field from the first source that has it: one pass over what the sources found
-    # (a few dozen values), not a lookup of every field in every source.
+
+def _language(sources: Sequence[tuple[str, v.Found]], page: meta.PageMeta) -> tuple[object, str] | None:
+    """The page's language and its source. The html element's own lang outranks og:locale,
+    which CMSs often leave at en_US."""
+    candidates = [("json-ld", sources[0][1].get("inLanguage")), ("microdata", sources[1][1].get("inLanguage")),
+                  ("meta", page.html_lang), ("opengraph", page.opengraph.get("inLanguage")),
+                  ("meta", page.meta.get("inLanguage")), ("http-header", page.http_lang)]
+    return next(((lang, source) for source, lang in candidates if lang), None)
+
+
+def _choose_fields(record: dict[str, object], fields: dict[str, str], sources: list[tuple[str, v.Found]],
+                   language: tuple[object, str] | None, page: tuple[str | None, str, str | None]) -> None:
+    """Each field from the first source that has it, in FIELDS order. ``page`` is the site name,
+    the URL and the title's site-name suffix (to clean the headline and the date)."""
+    site, url, title_suffix = page
+    # One pass over what the sources found (a few dozen values), not a lookup of every field
+    # in every source.
     best: dict[str, tuple[object, str]] = {}
     for source, found in sources:
         for name, value in found.items():
             if name not in best and name in _PLAIN_FIELDS and value not in v.EMPTY:
                 best[name] = (value, source)
-    record: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle"}
-    fields: dict[str, str] = {}
+    if language is not None:
+        best["inLanguage"] = language
     for name in FIELDS:
-        if name == "inLanguage":
-            for source, lang in lang_sources:
-                if lang:
-                    record[name], fields[name] = lang, source
-                    break
-            continue
         if name not in best:
             continue
         value, source = best[name]
         if name == "headline" and source != "heuristic":
-            value = _strip_suffix(str(value), site, url, visible.title_suffix)
+            value = _strip_suffix(str(value), site, url, title_suffix)
         if name == "datePublished":
             value, source = _published(sources, str(value), source)
             value, source = _local_day(str(value), source, url)
         record[name], fields[name] = value, source
-    _prefer_displayed(record, fields, visible.displayed)
-    if org_author and visible.found.get("author"):
-        record["author"], fields["author"] = visible.found["author"], "heuristic"
-    # Without <article>/<main> the text-density root is a guess; images just outside it (a
-    # photo above the text block) are still article images, so look in the whole body then.
+
+
+def _image_scope(doc: etree._Element, root: etree._Element) -> etree._Element:
+    """Where the article's images are looked for. Without <article>/<main> the text-density
+    root is a guess; images just outside it (a photo above the text block) are still article
+    images, so look in the whole body then."""
     semantic = root.tag in ("article", "main") or (root.get("role") or "").lower() == "main"
     body = body_of(doc)
-    scope = root if semantic else (body if body is not None else root)
-    page_images = images.extract(scope, base, memo)
+    return root if semantic else (body if body is not None else root)
+
+
+def _add_images(record: dict[str, object], fields: dict[str, str], page_images: list[dict[str, str]]) -> None:
     if page_images:
         chosen = record.get("image")
         record["image"] = _merge_images(chosen if isinstance(chosen, list) else [], page_images)
         fields.setdefault("image", "heuristic")
-    if "mainEntityOfPage" not in record or page.canonical:
-        if page.canonical:
-            record["mainEntityOfPage"], fields["mainEntityOfPage"] = page.canonical, "meta"
+
+
+def _add_page_fields(record: dict[str, object], fields: dict[str, str], page: meta.PageMeta, url: str) -> None:
+    """Fields only the page's <link> and <meta> elements give: canonical URL, licence, editions."""
+    if page.canonical:
+        record["mainEntityOfPage"], fields["mainEntityOfPage"] = page.canonical, "meta"
     if page.license and "license" not in record:
         record["license"], fields["license"] = page.license, "meta"
     for key, value in _editions(page, url, record.get("inLanguage")).items():  # type: ignore[arg-type]
         record[key], fields[key] = value, "meta"
-    record["url"] = url
-    fields["url"] = "warc" if provenance and "warc" in provenance else "input"
+
+
+def _provenance_block(fields: dict[str, str], given: Mapping[str, object] | None) -> dict[str, object]:
     prov: dict[str, object] = {"fields": fields}
-    for key, value in (provenance or {}).items():
+    for key, value in (given or {}).items():
         if key != "fields":
             prov[key] = value
     prov["extractor"] = {"name": "news-archive", "version": archive.__version__}
-    record["provenance"] = prov
-    return {k: record[k] for k in _KEY_ORDER if k in record}
+    return prov
 
 
 def extract_html(

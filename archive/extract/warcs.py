@@ -8,9 +8,10 @@ then a candidate. A revisit is resolved to the response holding the same payload
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from archive.errors import ArchiveError, ExtractError, SchemaError
 from archive.extract.decode import MAX_DECODED
@@ -96,7 +97,11 @@ def _wanted(url: str | None, info: RecordInfo, plan: _Plan) -> bool:
     return url in names
 
 
-def extract_warcs(  # noqa: C901 (h12a splits it; remove after merging h12a)
+# A response body kept for the revisits that refer to it: body, HTTP headers, its record.
+_Original = tuple[bytes, tuple[tuple[str, str], ...], RecordInfo]
+
+
+def extract_warcs(
     paths: Sequence[Path], *, url: str | None = None, errors: list[ArchiveError] | None = None
 ) -> Iterator[dict[str, object]]:
     """Yield one record per article in ``paths`` (provenance from the WARC record).
@@ -106,19 +111,72 @@ def extract_warcs(  # noqa: C901 (h12a splits it; remove after merging h12a)
     ``errors`` the first problem is raised.
     """
     paths = [Path(p) for p in paths]
+    run = _Extraction(_plan(paths), url, errors)
+    for path in paths:
+        for rec in iter_records(path, errors=errors):  # type: ignore[arg-type]
+            yield from run.record(rec.info, rec.payload)
+    yield from run.pending_revisits()
 
-    def report(exc: ArchiveError) -> None:
-        if errors is None:
+
+class _Extraction:
+    """Pass two: the state kept while reading every record once, in file order."""
+
+    def __init__(self, plan: _Plan, url: str | None, errors: list[ArchiveError] | None) -> None:
+        self.plan, self.url, self.errors = plan, url, errors
+        # Digests of the payloads that article revisits point to: those originals' bodies are kept.
+        self.wanted_digests = {d for rid, d in plan.revisit_digests.items() if rid in plan.targets}
+        self.originals: dict[str, _Original] = {}
+        self.pending: list[RecordInfo] = []  # revisits met before their original
+
+    def report(self, exc: ArchiveError) -> None:
+        if self.errors is None:
             raise exc
-        errors.append(exc)
+        self.errors.append(exc)
 
-    plan = _plan(paths)
-    # Digests of the payloads that article revisits point to: those originals' bodies are kept.
-    wanted_digests = {d for rid, d in plan.revisit_digests.items() if rid in plan.targets}
-    originals: dict[str, tuple[bytes, tuple[tuple[str, str], ...], RecordInfo]] = {}
-    pending: list[RecordInfo] = []  # revisits met before their original
+    def record(self, info: RecordInfo, payload: Callable[[], BinaryIO]) -> Iterator[dict[str, object]]:
+        """The article record ``info`` yields (none, or one), keeping what later revisits need."""
+        keep = info.rec_type == "response" and info.payload_digest in self.wanted_digests
+        candidate = _is_candidate(info, self.plan) and _wanted(self.url, info, self.plan)
+        if not (keep or candidate):
+            return
+        if info.rec_type == "revisit":
+            if candidate:
+                yield from self._revisit(info)
+            return
+        body = payload().read(MAX_DECODED + 1)
+        if len(body) > MAX_DECODED:
+            self.report(ExtractError(f"{info.warc} at offset {info.offset}: body larger than {MAX_DECODED} bytes, skipped",
+                                     hint="the page is kept in the WARC; only its metadata was not extracted"))
+            return
+        headers = info.http_headers or ()
+        if candidate and info.mime is None and not keep and not looks_like_html(body):
+            return  # an untyped response that is not a page (an image, a feed): not an article
+        if keep and info.payload_digest:
+            self.originals.setdefault(info.payload_digest, (body, headers, info))
+        if candidate:
+            yield from self._extract(info, (body, headers, info), None)
 
-    def one(info: RecordInfo, body: bytes, headers: tuple[tuple[str, str], ...], original: RecordInfo | None) -> dict[str, object] | None:
+    def _revisit(self, info: RecordInfo) -> Iterator[dict[str, object]]:
+        got = self.originals.get(info.payload_digest or "")
+        if got is None:
+            self.pending.append(info)
+        else:
+            yield from self._extract(info, got, got[2])
+
+    def pending_revisits(self) -> Iterator[dict[str, object]]:
+        """Revisits met before their original: resolved now that every file has been read."""
+        for info in self.pending:
+            got = self.originals.get(info.payload_digest or "")
+            if got is None:
+                self.report(ExtractError(
+                    f"{info.warc} at offset {info.offset}: article {info.target_uri} is a revisit of a "
+                    f"payload ({info.payload_digest}) not found in the given WARCs",
+                    hint="pass the WARC holding the original response too"))
+            else:
+                yield from self._extract(info, got, got[2])
+
+    def _extract(self, info: RecordInfo, page: _Original, original: RecordInfo | None) -> Iterator[dict[str, object]]:
+        body, headers, _ = page
         prov = _provenance(info)
         if original is not None:
             prov["warc"]["refersTo"] = {"filename": original.warc.name, "recordId": original.record_id or "",  # type: ignore[index]
@@ -126,53 +184,18 @@ def extract_warcs(  # noqa: C901 (h12a splits it; remove after merging h12a)
         # Wget 1.19-1.20 wrapped every WARC-Target-URI in <...> (a known bug): unwrap it.
         page_url = (info.target_uri or "").strip().removeprefix("<").removesuffix(">")
         if absolute(page_url, page_url) is None:
-            report(ExtractError(f"{info.warc} at offset {info.offset}: HTML response for {page_url!r} not extracted: "
-                                "its WARC-Target-URI is not an absolute http(s) URL",
-                                hint="the page is kept in the WARC; fix the URI with a WARC editor to extract it"))
-            return None
+            self.report(ExtractError(
+                f"{info.warc} at offset {info.offset}: HTML response for {page_url!r} not extracted: "
+                "its WARC-Target-URI is not an absolute http(s) URL",
+                hint="the page is kept in the WARC; fix the URI with a WARC editor to extract it"))
+            return
         try:
             record = extract_html(body, url=page_url, headers=headers, provenance=prov)
         except ArchiveError as exc:
-            report(exc)
-            return None
+            self.report(exc)
+            return
         try:
             validate_record(record)
         except SchemaError as exc:
-            report(exc)  # still yielded: an imperfect record loses less than none
-        return record
-
-    for path in paths:
-        for rec in iter_records(path, errors=errors):  # type: ignore[arg-type]
-            info = rec.info
-            keep = info.rec_type == "response" and info.payload_digest in wanted_digests
-            candidate = _is_candidate(info, plan) and _wanted(url, info, plan)
-            if not (keep or candidate):
-                continue
-            if info.rec_type == "revisit":
-                if candidate:
-                    got = originals.get(info.payload_digest or "")
-                    if got is None:
-                        pending.append(info)
-                    elif (record := one(info, got[0], got[1], got[2])) is not None:
-                        yield record
-                continue
-            body = rec.payload().read(MAX_DECODED + 1)
-            if len(body) > MAX_DECODED:
-                report(ExtractError(f"{path} at offset {info.offset}: body larger than {MAX_DECODED} bytes, skipped",
-                                    hint="the page is kept in the WARC; only its metadata was not extracted"))
-                continue
-            headers = info.http_headers or ()
-            if candidate and info.mime is None and not keep and not looks_like_html(body):
-                continue  # an untyped response that is not a page (an image, a feed): not an article
-            if keep and info.payload_digest:
-                originals.setdefault(info.payload_digest, (body, headers, info))
-            if candidate and (record := one(info, body, headers, None)) is not None:
-                yield record
-    for info in pending:
-        got = originals.get(info.payload_digest or "")
-        if got is None:
-            report(ExtractError(f"{info.warc} at offset {info.offset}: article {info.target_uri} is a revisit of a "
-                                f"payload ({info.payload_digest}) not found in the given WARCs",
-                                hint="pass the WARC holding the original response too"))
-        elif (record := one(info, got[0], got[1], got[2])) is not None:
-            yield record
+            self.report(exc)  # still yielded: an imperfect record loses less than none
+        yield record

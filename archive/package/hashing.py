@@ -65,8 +65,11 @@ def new_hashers(algorithms: Iterable[str]) -> dict[str, hashlib._Hash]:
     return {name: (_CONSTRUCTORS.get(name) or _constructor(name))() for name in algorithms}
 
 
-def _feed(stream: BinaryIO, algorithms: Sequence[str], progress: Progress | None,
-          sink: BinaryIO | None = None) -> tuple[int, dict[str, str]]:
+def hash_stream(stream: BinaryIO, algorithms: Sequence[str], progress: Progress | None,
+                sink: BinaryIO | None = None) -> tuple[int, dict[str, str]]:
+    """Size and hex digests of what ``stream`` holds, read once in blocks, every algorithm fed
+    from the same block (and each block copied to ``sink`` when given). The caller owns both
+    streams. Without a sink, a short read ends the loop: ``stream`` must be a regular file."""
     hashers = new_hashers(algorithms)
     size = 0
     buf = _buffer()
@@ -99,7 +102,7 @@ def hash_file(path: str | Path, algorithms: Sequence[str], progress: Progress | 
         return FileDigests(path, 0, {}, error=exc.strerror or str(exc))
     try:
         with os.fdopen(fd, "rb", buffering=0) as stream:
-            size, digests = _feed(stream, algorithms, progress)
+            size, digests = hash_stream(stream, algorithms, progress)
     except OSError as exc:
         return FileDigests(path, 0, {}, error=exc.strerror or str(exc))
     return FileDigests(path, size, digests)
@@ -152,7 +155,7 @@ def copy_and_hash(src: Path, dst: Path, algorithms: Sequence[str],
                            "followed or read)") from exc
         raise
     with inp, open(dst, "xb") as out:
-        size, digests = _feed(inp, algorithms, progress, sink=out)
+        size, digests = hash_stream(inp, algorithms, progress, sink=out)
         out.flush()
         os.fsync(out.fileno())
     return FileDigests(dst, size, digests)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,59 +73,93 @@ def _algs(names: Sequence[str]) -> set[str]:
     return {n.lower() for n in names}
 
 
-def check_profile(profile: Mapping[str, Any], *, version: str, bag_info: Sequence[tuple[str, str]],  # noqa: C901 (h12a splits it; remove after merging h12a)
+@dataclass(frozen=True)
+class _Bag:
+    """What the checks below read of a bag."""
+
+    version: str
+    bag_info: Sequence[tuple[str, str]]
+    manifests: Sequence[str]
+    tag_manifests: Sequence[str]
+    tag_files: Sequence[str]
+    payload_files: Sequence[str]
+    has_fetch: bool
+
+
+# (file the problem names, what is wrong), before the profile's name is added.
+_Violation = tuple[str, str]
+
+
+def check_profile(profile: Mapping[str, Any], *, version: str, bag_info: Sequence[tuple[str, str]],
                   manifests: Sequence[str], tag_manifests: Sequence[str], tag_files: Sequence[str],
                   payload_files: Sequence[str], has_fetch: bool) -> list[Problem]:
     """Every way the bag departs from ``profile``; ``tag_files`` excludes manifests."""
-    problems: list[Problem] = []
+    bag = _Bag(version, bag_info, manifests, tag_manifests, tag_files, payload_files, has_fetch)
     ident = profile_identifier(profile) or "profile"
+    return [Problem(path, PROFILE_VIOLATION, f"{detail} (profile {ident})")
+            for step in _STEPS for path, detail in step(profile, bag)]
 
-    def violation(path: str, detail: str) -> None:
-        problems.append(Problem(path, PROFILE_VIOLATION, f"{detail} (profile {ident})"))
 
+def _bag_info_violations(profile: Mapping[str, Any], bag: _Bag) -> list[_Violation]:
+    found: list[_Violation] = []
     for label, rule in (profile.get("Bag-Info") or {}).items():
-        got = [v for k, v in bag_info if k.lower() == label.lower()]
+        got = [v for k, v in bag.bag_info if k.lower() == label.lower()]
         if rule.get("required") and not got:
-            violation("bag-info.txt", f"required field {label} is missing")
+            found.append(("bag-info.txt", f"required field {label} is missing"))
         if rule.get("repeatable") is False and len(got) > 1:
-            violation("bag-info.txt", f"field {label} appears {len(got)} times; it may not repeat")
+            found.append(("bag-info.txt", f"field {label} appears {len(got)} times; it may not repeat"))
         allowed = rule.get("values")
-        for v in got:
-            if allowed and v not in allowed:
-                violation("bag-info.txt", f"{label} is {quoted(v)}, not one of {allowed}")
+        found += [("bag-info.txt", f"{label} is {quoted(v)}, not one of {allowed}")
+                  for v in got if allowed and v not in allowed]
+    return found
 
-    have, have_tags = _algs(manifests), _algs(tag_manifests)
+
+def _manifest_violations(profile: Mapping[str, Any], bag: _Bag) -> list[_Violation]:
+    found: list[_Violation] = []
+    have, have_tags = _algs(bag.manifests), _algs(bag.tag_manifests)
     for key, present, name in (("Manifests-Required", have, "manifest"),
                                ("Tag-Manifests-Required", have_tags, "tagmanifest")):
-        for alg in _algs(profile.get(key) or []) - present:
-            violation(f"{name}-{alg}.txt", f"required by {key} but absent")
+        found += [(f"{name}-{alg}.txt", f"required by {key} but absent")
+                  for alg in _algs(profile.get(key) or []) - present]
     for key, present, name in (("Manifests-Allowed", have, "manifest"),
                                ("Tag-Manifests-Allowed", have_tags, "tagmanifest")):
         if key in profile:
-            for alg in sorted(present - _algs(profile[key])):
-                violation(f"{name}-{alg}.txt", f"algorithm not allowed by {key}")
+            found += [(f"{name}-{alg}.txt", f"algorithm not allowed by {key}")
+                      for alg in sorted(present - _algs(profile[key]))]
+    return found
 
-    if has_fetch and profile.get("Allow-Fetch.txt") is False:
-        violation("fetch.txt", "fetch.txt is present but the profile forbids it")
-    if not has_fetch and profile.get("Fetch.txt-Required"):
-        violation("fetch.txt", "the profile requires a fetch.txt")
-    if profile.get("Data-Empty") and [p for p in payload_files if p != "data/.keep"]:
-        violation("data", "the profile requires an empty payload")
+
+def _shape_violations(profile: Mapping[str, Any], bag: _Bag) -> list[_Violation]:
+    """fetch.txt, an empty payload, the BagIt version and serialization."""
+    found: list[_Violation] = []
+    if bag.has_fetch and profile.get("Allow-Fetch.txt") is False:
+        found.append(("fetch.txt", "fetch.txt is present but the profile forbids it"))
+    if not bag.has_fetch and profile.get("Fetch.txt-Required"):
+        found.append(("fetch.txt", "the profile requires a fetch.txt"))
+    if profile.get("Data-Empty") and [p for p in bag.payload_files if p != "data/.keep"]:
+        found.append(("data", "the profile requires an empty payload"))
     accepted = profile.get("Accept-BagIt-Version")
-    if accepted and version not in accepted:
-        violation("bagit.txt", f"BagIt version {version} not in Accept-BagIt-Version {accepted}")
+    if accepted and bag.version not in accepted:
+        found.append(("bagit.txt", f"BagIt version {bag.version} not in Accept-BagIt-Version {accepted}"))
     if profile.get("Serialization") == "required":
-        violation(".", "the profile requires a serialized bag; this is a folder")
+        found.append((".", "the profile requires a serialized bag; this is a folder"))
+    return found
 
-    for key, files in (("Tag-Files-Required", tag_files), ("Payload-Files-Required", payload_files)):
-        for want in profile.get(key) or []:
-            if not any(fnmatch.fnmatchcase(f, want) for f in files):
-                violation(want, f"required by {key} but absent")
-    for key, files, builtin in (("Tag-Files-Allowed", tag_files, _BUILTIN_TAGS),
-                                ("Payload-Files-Allowed", payload_files, ())):
+
+def _file_violations(profile: Mapping[str, Any], bag: _Bag) -> list[_Violation]:
+    found: list[_Violation] = []
+    for key, files in (("Tag-Files-Required", bag.tag_files), ("Payload-Files-Required", bag.payload_files)):
+        found += [(want, f"required by {key} but absent")
+                  for want in profile.get(key) or [] if not any(fnmatch.fnmatchcase(f, want) for f in files)]
+    for key, files, builtin in (("Tag-Files-Allowed", bag.tag_files, _BUILTIN_TAGS),
+                                ("Payload-Files-Allowed", bag.payload_files, ())):
         if key in profile:
             patterns = list(profile[key]) + list(builtin)
-            for f in files:
-                if not any(fnmatch.fnmatchcase(f, pat) for pat in patterns):
-                    violation(f, f"not allowed by {key} {profile[key]}")
-    return problems
+            found += [(f, f"not allowed by {key} {profile[key]}")
+                      for f in files if not any(fnmatch.fnmatchcase(f, pat) for pat in patterns)]
+    return found
+
+
+# In the order problems are reported.
+_STEPS: tuple[Callable[[Mapping[str, Any], _Bag], list[_Violation]], ...] = (
+    _bag_info_violations, _manifest_violations, _shape_violations, _file_violations)

@@ -22,19 +22,9 @@ from typing import Any, TypeVar
 from archive.beneath import Beneath, is_link_error, open_file_beneath
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
-from archive.package.hashing import (
-    SUPPORTED_ALGORITHMS,
-    FileDigests,
-    _feed,  # the one-pass digest loop, fed from an fd opened here
-    ordered_map,
-)
-from archive.package.manifest import (
-    ManifestLine,
-    ManifestLineError,
-    decode_path,
-    parse_manifest,
-    split_lines,
-)
+from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, ordered_map
+from archive.package.hashing import hash_stream  # the one-pass digest loop, fed from an fd opened here
+from archive.package.manifest import ManifestLine, ManifestLineError, decode_path, parse_manifest, split_lines
 from archive.package.profile import PROFILE_IDENTIFIER, PROFILE_PATH
 from archive.validate import report as k
 from archive.validate.declaration import Declaration, parse_declaration
@@ -580,7 +570,7 @@ def _hash_beneath(beneath: Beneath, rel: str, algorithms: Sequence[str],
     """
     try:
         with beneath.open_file(rel) as stream:
-            size, digests = _feed(stream, algorithms, progress)
+            size, digests = hash_stream(stream, algorithms, progress)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if is_link_error(exc):

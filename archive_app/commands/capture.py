@@ -20,6 +20,7 @@ from archive.capture.urls import check_seed
 from archive.config import load_config
 from archive.display import printable
 from archive.errors import UsageError
+from archive.runresult import RunResult
 from archive.runtime import prefect_api
 
 NAME = "capture"
@@ -46,7 +47,7 @@ def settings_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[s
     """Capture settings and bag-info defaults as plain mappings (flow parameters): defaults,
     then the config file, then ARCHIVE_* environment variables, then command-line flags."""
     config = load_config(args.config)
-    settings = config.capture.as_dict()
+    settings = config.capture.to_json()
     if args.concurrency is not None:
         settings["per_host_concurrency"] = args.concurrency
     if args.delay is not None:
@@ -83,7 +84,7 @@ def _run_errors_left_to_the_cli() -> Iterator[None]:
 def run_capture_flow(
     urls: Sequence[str], out: Path, settings: dict[str, Any], *, bag: dict[str, Any] | None = None,
     package: bool = True, verbose: bool = False, quiet: bool = False,
-) -> dict[str, Any]:
+) -> RunResult:
     """Run the flow against the project's Prefect server (or PREFECT_API_URL when set)."""
     api = prefect_api(verbose=verbose)
     flows = importlib.import_module("flows.capture")
@@ -110,51 +111,52 @@ def run_capture_flow(
     try:
         with runtime.using_api(api), progress, (
                 contextlib.nullcontext() if verbose else _run_errors_left_to_the_cli()):
-            return asyncio.run(
+            result: RunResult = asyncio.run(
                 flows.capture_articles(urls=list(urls), out_dir=str(out), settings=settings, bag=bag, package=package)
             )
+            return result
     finally:
         flows.on_article_done.reset(token_a)
         flows.on_resource_fetched.reset(token_r)
 
 
-def print_summary(report: dict[str, Any]) -> None:
+def print_summary(result: RunResult) -> None:
     """What was made: the bag path (or WARC paths) on stdout for scripts, the story on stderr."""
     err = sys.stderr
-    print(f"captured {report['pages_captured']}/{report['pages']} pages, "
-          f"{report['requisites_captured']}/{report['requisites']} requisites", file=err)
-    # Two URLs of one article (e.g. behind a redirect) share failures: list each once.
-    failures = list({(f["url"], f["reason"]): f for a in report["articles"] for f in a["failures"]}.values())
+    print(f"captured {result.pages_captured}/{result.pages} pages, "
+          f"{sum(a.requisites_ok for a in result.articles)}/{sum(a.requisites for a in result.articles)} requisites",
+          file=err)
+    failures = result.distinct_failures()
     if failures:
         print(f"{len(failures)} failure(s) recorded (kept in the WARC and the report):", file=err)
         for f in failures[:20]:
-            print(printable(f"  {f['url']}: {f['reason']}"), file=err)
+            print(printable(f"  {f.url}: {f.reason}"), file=err)
         if len(failures) > 20:
             print(f"  ... and {len(failures) - 20} more", file=err)
-    meta = report.get("metadata")
-    if meta:
-        print(f"metadata: {meta['records']} NewsArticle record(s)", file=err)
-        for problem in meta["problems"]:
+    if result.metadata is not None:
+        print(f"metadata: {result.metadata.records} NewsArticle record(s)", file=err)
+        for problem in result.metadata.problems:
             print(f"  problem: {printable(problem)}", file=err)
-    print(f"report: {report['report']}", file=err)
-    bag = report.get("bag")
-    if bag:
-        verdict = "valid" if bag["valid"] else "INVALID: " + printable("; ".join(bag["problems"][:5]))
-        print(f"bag: {verdict}", file=err)
-        if not bag["valid"]:
-            print(f"working files kept in {bag['kept_work_dir']}", file=err)
-        print(bag["path"])
-    else:
-        out = Path(report["report"]).parent
-        for name in report["warcs"]:
-            print(out / name)
+    print(f"report: {result.report_path}", file=err)
+    _print_outputs(result)
 
 
-def exit_code(report: dict[str, Any]) -> int:
+def _print_outputs(result: RunResult) -> None:
+    bag = result.bag
+    if bag is None:
+        for path in result.warc_paths:
+            print(path)
+        return
+    verdict = "valid" if bag.valid else "INVALID: " + printable("; ".join(bag.problems[:5]))
+    print(f"bag: {verdict}", file=sys.stderr)
+    if bag.kept_work_dir is not None:
+        print(f"working files kept in {bag.kept_work_dir}", file=sys.stderr)
+    print(bag.path)
+
+
+def exit_code(result: RunResult) -> int:
     """0 when every page was captured (and its bag is valid); failed requisites are only reported."""
-    pages_ok = bool(report["pages"]) and report["pages_captured"] == report["pages"]
-    bag_ok = report.get("bag", {}).get("valid", True)
-    return 0 if pages_ok and bag_ok else 1
+    return 0 if result.ok else 1
 
 
 def read_url_file(path: Path) -> list[str]:

@@ -25,12 +25,12 @@ def run(args: argparse.Namespace) -> int:
         urls = server.article_urls() + [server.url("/old/amnesty-or-disgrace")]
         print(f"demo site: {server.base_url}/ ({len(urls)} article URLs, one behind a redirect)", file=sys.stderr)
         # The demo site is ours and local: no politeness delay needed to be fair to it.
-        settings = CaptureSettings(per_host_delay=0.0, operator="archive demo").as_dict()
+        settings = CaptureSettings(per_host_delay=0.0, operator="archive demo").to_json()
         bag = {"source_organization": "news-archive demo (NIQASH sample site)"}
         report = run_capture_flow(urls, args.out, settings, bag=bag, verbose=args.verbose, quiet=args.quiet)
     print_summary(report)
-    if "bag" in report:
-        show_bag(Path(report["bag"]["path"]))
+    if report.bag is not None:
+        show_bag(report.bag.path)
     return exit_code(report)
 
 

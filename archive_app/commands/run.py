@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from archive.config import load_config
+from archive.runresult import all_ok
 from archive.runtime import prefect_api
 
 NAME = "run"
@@ -31,12 +32,10 @@ def run(args: argparse.Namespace) -> int:
     flow = module.with_dask(args.dask) if args.dask else module.capture_sources
     with importlib.import_module("flows.runtime").using_api(api):
         results = flow(config_path=str(args.config.resolve()), sources=args.sources or None)
-    ok = True
-    for r in results:
-        verdict = "nothing new" if r["bag"] is None and r["unchanged"] else ("valid" if r["valid"] else "INVALID")
-        ok &= r["pages_captured"] == r["pages"] and r["valid"] is not False
-        print(f"{r['source']}: {r['pages_captured']}/{r['pages']} pages, {r['unchanged']} unchanged, bag {verdict}",
+    for run in results:
+        r = run.result
+        print(f"{run.source}: {r.pages_captured}/{r.pages} pages, {r.unchanged} unchanged, bag {run.verdict}",
               file=sys.stderr)
-        if r["bag"]:
-            print(r["bag"])
-    return 0 if ok else 1
+        if r.bag is not None:
+            print(r.bag.path)
+    return 0 if all_ok(results) else 1

@@ -26,6 +26,7 @@ from rich.progress import (
 from archive.display import error_text, printable
 from archive.errors import ArchiveError, Problem
 from archive.validate import DigestProblem, ValidationReport, validate_bag
+from archive.validate import report as kinds  # the problem kinds, defined once
 from archive.validate.report import not_checked, utf8_safe
 
 NAME = "validate"
@@ -33,12 +34,12 @@ HELP = "check BagIt bags: completeness, fixity, profile, safety; every problem n
 
 # How each problem kind is shown to a librarian: a short upper-case word.
 LABELS = {
-    "checksum-mismatch": "CHANGED", "tag-file-changed": "CHANGED", "missing": "MISSING",
-    "unexpected": "UNEXPECTED", "oxum-mismatch": "OXUM", "profile-violation": "PROFILE",
-    "unsafe-path": "UNSAFE", "symlink": "SYMLINK", "bad-declaration": "BAD", "bad-bag-info": "BAD",
-    "bad-manifest": "BAD", "bad-manifest-line": "BAD", "duplicate-entry": "DUPLICATE",
-    "incomplete-manifest": "UNLISTED", "unreadable": "UNREADABLE", "special-file": "SPECIAL",
-    "not-checked": "ERROR",
+    kinds.CHECKSUM_MISMATCH: "CHANGED", kinds.TAG_FILE_CHANGED: "CHANGED", kinds.MISSING: "MISSING",
+    kinds.UNEXPECTED: "UNEXPECTED", kinds.OXUM_MISMATCH: "OXUM", kinds.PROFILE_VIOLATION: "PROFILE",
+    kinds.UNSAFE_PATH: "UNSAFE", kinds.SYMLINK: "SYMLINK", kinds.BAD_DECLARATION: "BAD",
+    kinds.BAD_BAG_INFO: "BAD", kinds.BAD_MANIFEST: "BAD", kinds.BAD_MANIFEST_LINE: "BAD",
+    kinds.DUPLICATE_ENTRY: "DUPLICATE", kinds.INCOMPLETE_MANIFEST: "UNLISTED", kinds.UNREADABLE: "UNREADABLE",
+    kinds.SPECIAL_FILE: "SPECIAL", kinds.NOT_CHECKED: "ERROR",
 }
 
 

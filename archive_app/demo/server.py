@@ -364,7 +364,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._serve(head=True)
 
     def _refuse(self) -> None:
-        self.server.owner._record(self.command, self.path)
+        self.server.owner.record_request(self.command, self.path)
         self.close_connection = True  # the request body, if any, is not read
         self._send_page(405, "Method Not Allowed", {"Allow": "GET, HEAD", "Connection": "close"})
 
@@ -374,7 +374,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _serve(self, *, head: bool) -> None:
         owner = self.server.owner
-        owner._record(self.command, self.path)
+        owner.record_request(self.command, self.path)
         if self.headers.get("Content-Length", "0").strip() not in ("", "0") or "Transfer-Encoding" in self.headers:
             self.close_connection = True  # a body we do not read would corrupt the next request
         if owner.latency > 0:
@@ -432,7 +432,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
         body: BinaryIO
         if gzipped:
-            data = owner._gzipped(res)
+            data = owner.gzipped(res)
             headers["Content-Encoding"] = "gzip"
             size, body = len(data), io.BytesIO(data)
         else:
@@ -595,11 +595,13 @@ class DemoServer:
 
     # -- used by the handler
 
-    def _record(self, method: str, target: str) -> None:
+    def record_request(self, method: str, target: str) -> None:
+        """Log a request the handler received (``request_log``, for tests and the demo)."""
         with self._log_lock:
             self.request_log.append((method, target))
 
-    def _gzipped(self, res: Resource) -> bytes:
+    def gzipped(self, res: Resource) -> bytes:
+        """``res`` gzip-compressed, deterministically (same file, same bytes), cached per file version."""
         key = (str(res.file) if res.file is not None else "", res.etag)
         with self._gzip_lock:
             cached = self._gzip_cache.get(key)

@@ -113,5 +113,5 @@ def test_defaults_bound_an_endless_site(tmp_path: Path, trap: TrapServer) -> Non
     [result] = capture(tmp_path, [trap.url("/fan/")])
     assert trap.count_prefix("/fan/") <= CaptureSettings().max_article_requests
     assert cut_reasons(result)
-    report = json.dumps(result.as_dict())
+    report = json.dumps(result.to_json())
     assert "requisites cut" in report

@@ -209,7 +209,7 @@ def test_loopback_is_refused_at_the_socket_unless_the_seed_or_settings_allow_it(
         assert isinstance(error, FetchError) and not error.transient, error
         assert "loopback address" in error.reason
     assert server.count("/ok.png") == 0, "refused before any request reached the server"
-    allowed = CaptureSettings(**{**QUICK.as_dict(), "allow_loopback_targets": True})
+    allowed = CaptureSettings(**{**QUICK.to_json(), "allow_loopback_targets": True})
     assert _fetch_under(TargetPolicy.from_flags(private=False, loopback=True), server.url("/ok.png"), allowed) == 200
 
 

@@ -23,12 +23,12 @@ QUICK = {"per_host_delay": 0.0, "retries": 0, "task_retries": 2, "task_retry_del
 def test_flow_captures_demo_articles_and_reports(tmp_path: Path, demo_server) -> None:
     urls = [demo_server.url(p) for p in DEMO_ARTICLES]
     report = asyncio.run(capture_articles(urls=urls, out_dir=str(tmp_path), settings=QUICK, package=False))
-    assert report["pages"] == 3 and report["pages_captured"] == 3
-    assert report["requisites_captured"] >= 15
+    assert report.pages == 3 and report.pages_captured == 3
+    assert sum(a.requisites_ok for a in report.articles) >= 15
     on_disk = json.loads((tmp_path / "capture-report.json").read_text())
-    assert on_disk["capture_id"] == report["capture_id"]
-    assert [tmp_path / w for w in report["warcs"]] == sorted(tmp_path.glob("*.warc.gz"))
-    assert report["metadata"]["records"] == 3, "records are written next to the WARCs"
+    assert on_disk["capture_id"] == report.capture.capture_id
+    assert report.warc_paths == sorted(tmp_path.glob("*.warc.gz"))
+    assert report.metadata is not None and report.metadata.records == 3, "records are written next to the WARCs"
     assert len(list((tmp_path / "metadata").glob("*.json"))) == 3
     # The politeness the demo host got is in the report for archivists: every request counted.
     [(host, got)] = on_disk["politeness"].items()
@@ -46,9 +46,9 @@ def test_flow_captures_demo_articles_and_reports(tmp_path: Path, demo_server) ->
 def test_task_retried_only_on_transient_page_failure(tmp_path: Path, fault_server) -> None:
     urls = [fault_server.url("/reset-once"), fault_server.url("/404")]
     report = asyncio.run(capture_articles(urls=urls, out_dir=str(tmp_path), settings=QUICK, package=False))
-    reset, missing = report["articles"]
-    assert reset["ok"] and fault_server.count("/reset-once") == 2, "the transient failure was retried by Prefect"
-    assert not missing["ok"] and missing["status"] == 404
+    reset, missing = report.articles
+    assert reset.ok and fault_server.count("/reset-once") == 2, "the transient failure was retried by Prefect"
+    assert not missing.ok and missing.status == 404
     assert fault_server.count("/404") == 1, "a permanent error is not retried"
 
 
@@ -56,9 +56,9 @@ def test_unreachable_page_ends_as_recorded_failure(tmp_path: Path, fault_server)
     settings = {**QUICK, "task_retries": 1, "respect_robots": False}
     report = asyncio.run(capture_articles(urls=[fault_server.url("/never")], out_dir=str(tmp_path), settings=settings,
                                           package=False))
-    [article] = report["articles"]
-    assert not article["ok"]
-    assert article["failures"][0]["transient"] and "timed out" in article["failures"][0]["reason"]
+    [article] = report.articles
+    assert not article.ok
+    assert article.failures[0].transient and "timed out" in article.failures[0].reason
     assert fault_server.count("/never") == 2, "one try plus one task retry"
     assert not list(tmp_path.glob("*.open"))
 

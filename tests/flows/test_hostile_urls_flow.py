@@ -33,12 +33,12 @@ def test_hostile_urls_never_cost_the_other_articles(tmp_path: Path) -> None:
         report = asyncio.run(capture_articles(urls=urls, out_dir=str(tmp_path), settings=QUICK))
     finally:
         server.close()
-    by_url = {a["url"]: a for a in report["articles"]}
-    assert len(report["articles"]) == len(urls), "every article has its report entry"
-    assert by_url[server.url("/good")]["ok"] and by_url[server.url("/img-ipv6")]["ok"]
-    assert report["pages_captured"] == 2
+    by_url = {a.url: a for a in report.articles}
+    assert len(report.articles) == len(urls), "every article has its report entry"
+    assert by_url[server.url("/good")].ok and by_url[server.url("/img-ipv6")].ok
+    assert report.pages_captured == 2
     assert set(by_url) == set(urls)
-    reasons = {url: " ".join(f["reason"] for f in by_url[url]["failures"]) for url in urls}
+    reasons = {url: " ".join(f.reason for f in by_url[url].failures) for url in urls}
     assert "redirect to unfetchable location 'mailto:" in reasons[urls[0]]
     assert "http://[::1]:9/robots.txt" in reasons[urls[1]] and "http://[::1]:9/robots.txt" in reasons[urls[2]]
     assert "http://[::1]:9/robots.txt" in reasons[urls[3]], "the page is captured, its requisite's failure recorded"
@@ -46,7 +46,7 @@ def test_hostile_urls_never_cost_the_other_articles(tmp_path: Path) -> None:
     assert "only http and https URLs can be captured" in reasons[urls[5]]
     assert not any("unexpected error" in r for r in reasons.values())
     for url in urls[:3] + urls[4:6]:
-        assert not by_url[url]["ok"]
-    assert report["bag"]["valid"], report["bag"]
-    assert report["metadata"]["records"] >= 2
-    assert json.loads(Path(report["report"]).read_text())["pages"] == len(urls)
+        assert not by_url[url].ok
+    assert report.bag is not None and report.bag.valid, report.bag
+    assert report.metadata is not None and report.metadata.records >= 2
+    assert json.loads(report.report_path.read_text())["pages"] == len(urls)

@@ -67,13 +67,13 @@ def test_feed_source_incremental_runs(tmp_path: Path, site) -> None:
     config_path.write_text(CONFIG.format(out=out, base=server.base_url))
 
     first = asyncio.run(capture_source(str(config_path), "feed"))
-    assert first["pages_captured"] == 3 and first["bag"]["valid"]
+    assert first.pages_captured == 3 and first.bag is not None and first.bag.valid
     [bag1] = bags(out)
     assert len(list((bag1 / "data" / "metadata").glob("*.json"))) == 3
     assert len(CaptureHistory(out / HISTORY_NAME).latest_digests()) >= 3
 
     second = asyncio.run(capture_source(str(config_path), "feed"))
-    assert second["unchanged"] == 3 and "bag" not in second, "an unchanged feed captures nothing new"
+    assert second.unchanged == 3 and second.bag is None, "an unchanged feed captures nothing new"
     assert bags(out) == [bag1]
     assert not (out / ".work").exists()
 
@@ -82,8 +82,8 @@ def test_feed_source_incremental_runs(tmp_path: Path, site) -> None:
     english.write_text(before.replace('<div class="article-body">', '<div class="article-body"><p>Update: a correction.</p>', 1))
     assert english.read_text() != before
     third = asyncio.run(capture_source(str(config_path), "feed"))
-    assert third["unchanged"] == 2 and third["pages_captured"] == 3 and third["bag"]["valid"]
-    new_bag = Path(third["bag"]["path"])
+    assert third.unchanged == 2 and third.pages_captured == 3 and third.bag is not None and third.bag.valid
+    new_bag = third.bag.path
     assert bags(out) == sorted([bag1, new_bag])
     [record] = (new_bag / "data" / "metadata").glob("*.json")
     assert "en-2018-03" in record.name, "only the changed article is in the new bag"
@@ -137,10 +137,10 @@ def test_incremental_without_bagging_never_removes_the_output_folder(tmp_path: P
     urls = [server.url(DEMO_ARTICLES[2])]
     settings = {"per_host_delay": 0.0, "retries": 0, "task_retries": 0}
     first = asyncio.run(capture_articles(urls=urls, out_dir=str(out), settings=settings, package=False, incremental=True))
-    assert first["pages_captured"] == 1 and first["unchanged"] == 0
+    assert first.pages_captured == 1 and first.unchanged == 0
     warcs = sorted(out.glob("*.warc.gz"))
     second = asyncio.run(capture_articles(urls=urls, out_dir=str(out), settings=settings, package=False, incremental=True))
-    assert second["unchanged"] == 1
+    assert second.unchanged == 1
     assert keep.read_text() == "an archivist's file", "nothing new must not delete the output folder"
     assert all(w.exists() for w in warcs)
 

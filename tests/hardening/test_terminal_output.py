@@ -174,13 +174,20 @@ def test_arbitrary_file_names_through_list_and_index(raw: bytes) -> None:
 
 
 def test_capture_summary_prints_failures_inertly(capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+
+    from archive.capture.report import CaptureReport
+    from archive.capture.session import ArticleResult, Failure
     from archive_app.commands.capture import print_summary
+    from archive.runresult import BagOutcome, MetadataOutcome, RunResult
 
     hostile = "http://127.0.0.1/\x1b]8;;file:///etc/passwd\x07x\x1b]8;;\x07\r\u202eVALID"
-    report = {"pages": 1, "pages_captured": 1, "requisites": 1, "requisites_captured": 0, "report": "/r.json",
-              "warcs": [], "articles": [{"failures": [{"url": hostile, "reason": "HTTP 404 \x1b[2J"}]}],
-              "metadata": {"records": 1, "problems": ["bad \r\x1b[1A title"]},
-              "bag": {"valid": False, "problems": ["data/\x1b[31mx: changed"], "kept_work_dir": "/w", "path": "/b"}}
+    article = ArticleResult(url="http://127.0.0.1/", final_url=None, status=200, ok=True, record_id=None, warc=None,
+                            requisites=1, failures=[Failure(hostile, "HTTP 404 \x1b[2J")])
+    now = datetime.now(UTC)
+    report = RunResult(CaptureReport("c", now, now, [article], []), Path("/r.json"),
+                       MetadataOutcome((Path("/m.json"),), ("bad \r\x1b[1A title",)),
+                       BagOutcome(Path("/b"), False, ("data/\x1b[31mx: changed",), kept_work_dir=Path("/w")))
     print_summary(report)
     err = capsys.readouterr().err
     assert not RAW.search(err.replace("\n", ""))

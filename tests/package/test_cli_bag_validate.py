@@ -77,3 +77,13 @@ def test_archive_bag_packages_a_capture_folder(tmp_path: Path, inputs: dict[str,
 
 def test_archive_bag_missing_input_exits_2(tmp_path: Path) -> None:
     assert main(["bag", str(tmp_path / "nothing.warc.gz"), "--out", str(tmp_path)]) == 2
+
+
+def test_every_label_is_for_a_problem_kind_the_validator_reports() -> None:
+    """The CLI's labels are keyed by validate/report.py's kind constants, not by repeated literals."""
+    from archive_app.commands.validate import LABELS
+    from archive.validate import report
+
+    kinds = {value for name, value in vars(report).items() if name.isupper() and isinstance(value, str)}
+    assert set(LABELS) <= kinds, set(LABELS) - kinds
+    assert LABELS[report.CHECKSUM_MISMATCH] == "CHANGED" and LABELS[report.NOT_CHECKED] == "ERROR"
