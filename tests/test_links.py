@@ -62,4 +62,6 @@ def test_capture_and_extraction_read_the_same_base() -> None:
     fetched = page_links(html, PAGE).requisites
     record = extract_html(html, url=PAGE)
     assert fetched == ("http://127.0.0.3/m/photo.jpg",)
-    assert [i["url"] for i in record["image"]] == ["http://127.0.0.3/m/photo.jpg"]
+    images = record["image"]
+    assert isinstance(images, list)
+    assert [i["url"] for i in images] == ["http://127.0.0.3/m/photo.jpg"]

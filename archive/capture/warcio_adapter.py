@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from io import BytesIO
-from typing import IO
+from typing import Protocol
 
 from warcio.recordbuilder import RecordBuilder
 from warcio.recordloader import ArcWarcRecord
@@ -43,7 +43,15 @@ def record_builder() -> RecordBuilder:
     return RecordBuilder(warc_version=WARC_VERSION)
 
 
-def write_record(out: IO[bytes], record: ArcWarcRecord) -> None:
+class BinarySink(Protocol):
+    """Where a serialised record goes: a file, or one gzip member of one."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
+def write_record(out: BinarySink, record: ArcWarcRecord) -> None:
     """Serialise ``record`` into ``out`` with warcio's own writer (no compression: ``out``
     decides, e.g. one gzip member per record). The caller owns ``out``."""
     WARCWriter(out, gzip=False, warc_version=WARC_VERSION).write_record(record)

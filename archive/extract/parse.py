@@ -7,9 +7,9 @@ import re
 
 from lxml import etree
 
-from archive.lxmltyped import itertext
 # Re-exported: extraction's modules resolve URLs and find <base href> the one way (archive.links).
 from archive.links import absolute, base_url
+from archive.lxmltyped import itertext
 
 __all__ = ["absolute", "base_url", "body_of", "clean", "parse_html", "tag_of", "text_content", "text_of"]
 

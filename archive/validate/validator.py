@@ -22,9 +22,19 @@ from typing import Any, TypeVar
 from archive.beneath import Beneath, is_link_error, open_file_beneath
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
-from archive.package.hashing import SUPPORTED_ALGORITHMS, FileDigests, ordered_map
-from archive.package.hashing import hash_stream  # the one-pass digest loop, fed from an fd opened here
-from archive.package.manifest import ManifestLine, ManifestLineError, decode_path, parse_manifest, split_lines
+from archive.package.hashing import (
+    SUPPORTED_ALGORITHMS,
+    FileDigests,
+    hash_stream,  # the one-pass digest loop, fed from an fd opened here
+    ordered_map,
+)
+from archive.package.manifest import (
+    ManifestLine,
+    ManifestLineError,
+    decode_path,
+    parse_manifest,
+    split_lines,
+)
 from archive.package.profile import PROFILE_IDENTIFIER, PROFILE_PATH
 from archive.validate import report as k
 from archive.validate.declaration import Declaration, parse_declaration

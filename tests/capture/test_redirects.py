@@ -7,16 +7,16 @@ from pathlib import Path
 
 from archive.capture.redirects import RedirectChain, is_redirect
 from tests.capture.test_hostile_urls import QUICK, capture, reasons
-from tests.helpers.faultserver import FaultServer, _ok, _status
+from tests.helpers.faultserver import FaultServer, Handler, _ok, _status
 
 PAGE = b"<html><body><h1>Page</h1></body></html>"
 
 
-def _to(location: str):
+def _to(location: str) -> Handler:
     return _status("302 Found", [("Location", location)])
 
 
-def _chain(prefix: str, hops: int, end: str) -> dict[str, object]:
+def _chain(prefix: str, hops: int, end: str) -> dict[str, Handler]:
     """``prefix`` redirecting ``hops`` times (prefix -> prefix1 -> ... -> end)."""
     names = [prefix] + [f"{prefix}{i}" for i in range(1, hops)]
     return {name: _to(nxt) for name, nxt in zip(names, names[1:] + [end], strict=True)}

@@ -9,7 +9,12 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
 from archive.capture import warcio_adapter
-from archive.capture.warcio_adapter import ExactHead, incompatibilities, record_builder, write_record
+from archive.capture.warcio_adapter import (
+    ExactHead,
+    incompatibilities,
+    record_builder,
+    write_record,
+)
 
 
 def test_installed_warcio_still_works_as_the_adapter_needs() -> None:

@@ -178,8 +178,8 @@ def test_capture_summary_prints_failures_inertly(capsys: pytest.CaptureFixture[s
 
     from archive.capture.report import CaptureReport
     from archive.capture.session import ArticleResult, Failure
-    from archive_app.commands.capture import print_summary
     from archive.runresult import BagOutcome, MetadataOutcome, RunResult
+    from archive_app.commands.capture import print_summary
 
     hostile = "http://127.0.0.1/\x1b]8;;file:///etc/passwd\x07x\x1b]8;;\x07\r\u202eVALID"
     article = ArticleResult(url="http://127.0.0.1/", final_url=None, status=200, ok=True, record_id=None, warc=None,

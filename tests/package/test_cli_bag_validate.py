@@ -81,8 +81,8 @@ def test_archive_bag_missing_input_exits_2(tmp_path: Path) -> None:
 
 def test_every_label_is_for_a_problem_kind_the_validator_reports() -> None:
     """The CLI's labels are keyed by validate/report.py's kind constants, not by repeated literals."""
-    from archive_app.commands.validate import LABELS
     from archive.validate import report
+    from archive_app.commands.validate import LABELS
 
     kinds = {value for name, value in vars(report).items() if name.isupper() and isinstance(value, str)}
     assert set(LABELS) <= kinds, set(LABELS) - kinds
