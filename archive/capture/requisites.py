@@ -100,7 +100,7 @@ def css_requisites(css: str, base_url: str) -> list[str]:
     return _unique(resolve(base_url, ref) for ref in css_references(css))
 
 
-def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> PageLinks:  # noqa: C901 (h12a splits it; remove after merging h12a)
+def page_links(html: bytes, base_url: str, *, encoding: str | None = None) -> PageLinks:
     """Requisites and outlinks of an HTML document. Malformed markup yields what can be read.
 
     ``encoding`` is the page's charset when the caller knows it (see archive.charset)."""
@@ -172,16 +172,18 @@ def _url_attrs(el: lxml.etree._Element, refs: list[str]) -> None:
 
 def _link(el: lxml.etree._Element, refs: list[str]) -> None:
     rels = {r.lower() for r in (el.get("rel") or "").split()}
-    if rels & REQUISITE_RELS and el.get("href"):
-        refs.append(el.get("href"))
-    if "preload" in rels and el.get("imagesrcset"):
-        refs.extend(parse_srcset(el.get("imagesrcset")))
+    href, srcset = el.get("href"), el.get("imagesrcset")
+    if rels & REQUISITE_RELS and href:
+        refs.append(href)
+    if "preload" in rels and srcset:
+        refs.extend(parse_srcset(srcset))
 
 
 def _meta(el: lxml.etree._Element, refs: list[str]) -> None:
     prop = (el.get("property") or el.get("name") or "").lower()
-    if prop in META_IMAGE_PROPS and el.get("content"):
-        refs.append(el.get("content"))
+    content = el.get("content")
+    if prop in META_IMAGE_PROPS and content:
+        refs.append(content)
 
 
 def _style(el: lxml.etree._Element, refs: list[str]) -> None:

@@ -191,7 +191,7 @@ def _editions(page: meta.PageMeta, url: str, own_lang: str | None) -> dict[str, 
     return {"workTranslation": others} if others else {}
 
 
-def build(  # noqa: C901 (h12a splits it; remove after merging h12a)
+def build(
     doc: etree._Element, *, url: str, headers: Sequence[tuple[str, str]], provenance: Mapping[str, object] | None
 ) -> dict[str, object]:
     """The NewsArticle record of a parsed page: each field from the first source that has it
