@@ -34,6 +34,7 @@ from archive.errors import OrchestratorError, UsageError
 from archive.orchestrator.state import (
     LOG_NAME, SERVER_APP, ServerState, forget_state, process_alive, read_state, server_lock, write_state,
 )
+from archive.orchestrator.template import seed_database
 
 START_TIMEOUT_ENV = "ARCHIVE_SERVER_START_TIMEOUT"
 # A 2-core machine under full load took up to ~60 s to bring the server up; the bound leaves room
@@ -215,6 +216,7 @@ def ensure_server(home: Path, *, announce: Callable[[str], None] | None = None,
             _wait_healthy(state, deadline, bound)
             return state
         forget_state(home)
+        seed_database(home, timeout=max(1.0, deadline - time.monotonic()))
         state = _spawn(home)
         write_state(home, state)  # before it is healthy: a killed starter's server is still found
         if announce is not None:
