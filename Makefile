@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# A migrated empty Prefect database, copied into each new PREFECT_HOME (archive/orchestrator/template.py).
+	$(BIN)/python -c 'from archive.orchestrator.template import ensure_template; ensure_template(600)'
 	touch $(STAMP)
 
 $(VENV_PYWB): $(STAMP_PYWB)

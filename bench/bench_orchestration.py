@@ -10,6 +10,10 @@
   busy loops per core): start-up failures (target: 0) and times.
 - `schedule`: `archive schedule` of a 5 s interval source: seconds from the command to each
   run's report, cold (no server yet) and warm (target: first within 15 s, then every 5 s).
+- `server start`: `archive server start` in a fresh PREFECT_HOME, seconds to healthy, from the
+  installation's migrated template database and (for comparison) migrating a new database
+  itself, as every first start did before (a connection URL naming the same SQLite file turns
+  the template off).
 
 All against the demo site on 127.0.0.1. Prints one table; asserts nothing.
 
@@ -32,6 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from archive.orchestrator.template import ensure_template, template_path  # noqa: E402
 from archive_app.demo.server import DemoServer  # noqa: E402
 from tests.helpers.busy import saturated_cpu  # noqa: E402
 
@@ -105,6 +110,14 @@ def schedule_times(url: str, work: Path, env: dict[str, str], runs: int) -> list
     return sorted(seen.values())
 
 
+def server_start(home: Path, **extra: str) -> str:
+    """Seconds `archive server start` takes in a fresh home (then stopped again)."""
+    env = env_for(home, **extra)
+    took, done = timed([ARCHIVE, "server", "start"], env)
+    subprocess.run([ARCHIVE, "server", "stop"], env=env, capture_output=True)
+    return f"{took:.2f} s" if done.returncode == 0 else f"FAILED {done.stderr[-200:]}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -123,6 +136,18 @@ def main() -> int:
                                    env_for(work / f"eph-home{i}"))
                 seconds.append(took if done.returncode == 0 else float("nan"))
             rows.append(("ephemeral server, one article (fresh process)", fmt(seconds)))
+
+            had_template, started = template_path().is_file(), time.perf_counter()
+            made = ensure_template(600)
+            if not had_template:
+                rows.append(("template database made (once per installation)",
+                             f"{time.perf_counter() - started:.2f} s" if made else "FAILED"))
+            own = work / "own-db-home"
+            own.mkdir()
+            rows.append(("server start, fresh PREFECT_HOME: from the template database",
+                         server_start(work / "template-home")))
+            rows.append(("server start, fresh PREFECT_HOME: migrating a new database itself",
+                         server_start(own, PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{own}/prefect.db")))
 
             home = work / "home"
             took, done = capture(url, work / "first", env_for(home))

@@ -4,11 +4,14 @@ audit, served by Prefect (`archive schedule --config FILE`)."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, serve, task
 from prefect.cache_policies import NONE
+from prefect.client.schemas.schedules import IntervalSchedule
+from prefect.deployments import run_deployment
 from prefect.schedules import Cron, Interval
 
 from archive.children import end_with_marked_parent, mark_children_to_end_with_me
@@ -18,6 +21,9 @@ from archive.sources.discover import discover_urls
 from flows.audit import audit_fixity
 from flows.capture import capture_articles
 from flows.deployments import AUDIT, SOURCE
+
+# Marks the run `archive schedule` asks for at start (see fire_first_slots).
+FIRST_SLOT_TAG = "first-interval-slot"
 
 
 @task(name="discover-urls", cache_policy=NONE, retries=2, retry_delay_seconds=10)
@@ -95,7 +101,39 @@ def poll_seconds(config: Config) -> float:
     return min(10.0, max(1.0, min(intervals, default=20.0) / 2))
 
 
+def first_slot(deployment: Any) -> datetime | None:
+    """When an interval deployment's first run is due: its anchor (set when the deployment was
+    built, at this command's start). None for a cron schedule, whose first slot is whenever the
+    expression says."""
+    for schedule in deployment.schedules or ():
+        if isinstance(schedule.schedule, IntervalSchedule):
+            anchor: datetime = schedule.schedule.anchor_date
+            return anchor
+    return None
+
+
+def fire_first_slots(found: list[Any]) -> list[Any]:
+    """Ask now for the run of each interval schedule's first slot; return the flow runs made.
+
+    An interval is anchored at this command's start, so its first slot is due at once; but
+    Prefect's scheduler only fills slots from its next loop on (slots already past are skipped)
+    and the runner then polls for them, so the first capture came 5-10 s after the deployments
+    were registered. Each deployment is registered here and the run of that first slot created
+    through the API: a Scheduled run of the deployment, with its parameters, due at the anchor
+    (so the runs stay one interval apart). The runner started next picks it up on its first
+    poll like any other run, and the scheduler fills the slots after it."""
+    made = []
+    for deployment in found:
+        due = first_slot(deployment)
+        if due is not None:
+            made.append(run_deployment(deployment.apply(), scheduled_time=due, timeout=0, as_subflow=False,
+                                       tags=[FIRST_SLOT_TAG]))
+    return made
+
+
 def serve_config(config: Config) -> None:
     """Register the deployments and run them on schedule until interrupted (Prefect's serve)."""
     mark_children_to_end_with_me()  # the runner's flow-run processes (see capture_source)
-    serve(*deployments(config), print_starting_message=True, query_seconds=poll_seconds(config))
+    found = deployments(config)
+    fire_first_slots(found)
+    serve(*found, print_starting_message=True, query_seconds=poll_seconds(config))

@@ -41,6 +41,7 @@ from archive.orchestrator.state import (
     server_lock,
     write_state,
 )
+from archive.orchestrator.template import seed_database
 
 START_TIMEOUT_ENV = "ARCHIVE_SERVER_START_TIMEOUT"
 # A 2-core machine under full load took up to ~60 s to bring the server up; the bound leaves room
@@ -102,14 +103,31 @@ def _log_tail(path: Path, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
 
 
+def listening_socket() -> socket.socket:
+    """A TCP socket bound to a port the kernel picked on 127.0.0.1 and listening, for uvicorn
+    to serve on (``--fd``). The caller owns it and closes it once handed over.
+
+    uvicorn wraps an inherited fd as a Unix socket, so asyncio never sets TCP_NODELAY on the
+    connections it accepts; Linux copies it from the listener instead. Without it every
+    keep-alive request to the server waits out a delayed ACK (about 45 ms; a one-article run
+    makes about ten requests)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+    except BaseException:
+        listener.close()
+        raise
+    return listener
+
+
 def _spawn(home: Path) -> ServerState:
     """Start the server on a port the kernel picked, in its own session. The socket is bound and
     listening here and handed to uvicorn (``--fd``), so no other process can take the port
     between choosing it and serving on it."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener = listening_socket()
     try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
         port = listener.getsockname()[1]
         url = f"http://127.0.0.1:{port}/api"
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
@@ -205,6 +223,7 @@ def ensure_server(home: Path, *, announce: Callable[[str], None] | None = None,
             _wait_healthy(state, deadline, bound)
             return state
         forget_state(home)
+        seed_database(home, timeout=max(1.0, deadline - time.monotonic()))
         state = _spawn(home)
         write_state(home, state)  # before it is healthy: a killed starter's server is still found
         if announce is not None:

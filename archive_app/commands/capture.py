@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -21,7 +20,7 @@ from archive.config import load_config
 from archive.display import printable
 from archive.errors import UsageError
 from archive.runresult import RunResult
-from archive.runtime import prefect_api
+from archive.runtime import import_flows, prefect_api
 
 NAME = "capture"
 HELP = "capture article URLs with their images and requisites into WARC files"
@@ -87,8 +86,8 @@ def run_capture_flow(
 ) -> RunResult:
     """Run the flow against the project's Prefect server (or PREFECT_API_URL when set)."""
     api = prefect_api(verbose=verbose)
-    flows = importlib.import_module("flows.capture")
-    runtime = importlib.import_module("flows.runtime")
+    flows = import_flows("flows.capture")
+    runtime = import_flows("flows.runtime")
     console = Console(stderr=True)
     show = not quiet and console.is_terminal
     progress = Progress(

@@ -4,13 +4,12 @@ parallel (each source its own session and bag), on threads or a Dask cluster."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 
 from archive.config import load_config
 from archive.runresult import all_ok
-from archive.runtime import prefect_api
+from archive.runtime import import_flows, prefect_api
 
 NAME = "run"
 HELP = "capture the configured sources now, in parallel (threads, or a Dask cluster with --dask)"
@@ -28,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     for name in args.sources:
         config.source(name)  # a clear error for an unknown name, before Prefect starts
     api = prefect_api(verbose=args.verbose)
-    module = importlib.import_module("flows.sources")
+    module = import_flows("flows.sources")
     flow = module.with_dask(args.dask) if args.dask else module.capture_sources
-    with importlib.import_module("flows.runtime").using_api(api):
+    with import_flows("flows.runtime").using_api(api):
         results = flow(config_path=str(args.config.resolve()), sources=args.sources or None)
     for run in results:
         r = run.result

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from rich.table import Table
 
 from archive.config import Config, Schedule, load_config
 from archive.errors import UsageError
-from archive.runtime import prefect_api
+from archive.runtime import import_flows, prefect_api
 
 NAME = "schedule"
 HELP = "run the configured captures and fixity audit on their cron schedules (Prefect serve)"
@@ -53,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if not scheduled:
         raise UsageError(f"{args.config}: nothing has a schedule", hint="add `schedule: {cron: ..., timezone: ...}` to a source")
     api = prefect_api(verbose=args.verbose)
-    flows = importlib.import_module("flows.schedule")
+    flows = import_flows("flows.schedule")
     print(f"serving {len(scheduled)} schedule(s) from {args.config} with the Prefect server at {api}; "
           "Ctrl-C stops", file=sys.stderr)
-    with importlib.import_module("flows.runtime").using_api(api):
+    with import_flows("flows.runtime").using_api(api):
         flows.serve_config(config)
     return 0

@@ -16,8 +16,10 @@ from archive_app.demo.server import DEMO_ARTICLES
 from flows.capture import capture_articles
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
+# The local servers answer at once: generous timeouts cost nothing idle and hold on a saturated
+# CPU. A test that needs a timeout to fire (a server that never answers) sets a short one itself.
 QUICK = {"per_host_delay": 0.0, "retries": 0, "task_retries": 2, "task_retry_delay": 0.2,
-         "read_timeout": 2.0, "body_timeout": 5.0}
+         "read_timeout": 60.0, "body_timeout": 120.0}
 
 
 def test_flow_captures_demo_articles_and_reports(tmp_path: Path, demo_server) -> None:
@@ -53,7 +55,7 @@ def test_task_retried_only_on_transient_page_failure(tmp_path: Path, fault_serve
 
 
 def test_unreachable_page_ends_as_recorded_failure(tmp_path: Path, fault_server) -> None:
-    settings = {**QUICK, "task_retries": 1, "respect_robots": False}
+    settings = {**QUICK, "task_retries": 1, "respect_robots": False, "read_timeout": 2.0, "body_timeout": 5.0}
     report = asyncio.run(capture_articles(urls=[fault_server.url("/never")], out_dir=str(tmp_path), settings=settings,
                                           package=False))
     [article] = report.articles
