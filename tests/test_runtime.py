@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from archive_app.cli import main
 from archive.runtime import collector_paused, import_flows
+from archive_app.cli import main
 
 
 @pytest.mark.parametrize("enabled", [True, False])
