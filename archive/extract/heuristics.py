@@ -348,8 +348,10 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
         if pagedates.short_text(part if part is not None else el, 400) is None:
             return []  # a wrapper around half the page is not a byline (and is not walked)
         raw = text_of(part) if part is not None else text_of(el)
-        got = [a for a in v.agents(raw) if not find_date(a["name"])]
-        if got and len(raw) <= 120:
+        if len(raw) > 120:
+            return []
+        got = [a for a in v.agents(_before_date(raw)) if not find_date(a["name"])]
+        if got:
             return got
     elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
         # The first text pieces only: a big <div> with three children must not be stringified.
@@ -360,6 +362,25 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
         if m and len(text) <= 90:
             return v.agents(m.group(1))
     return []
+
+
+# What joins a byline to the date printed after it: "VON MORITZ GATHMANN am 21. April 2020",
+# "By Jane Doe, March 3, 2021", "Peter Grimm / 07.11.2023".
+# The words that lead into the date are dropped with it ("Jane Doe — veröffentlicht am").
+_DATE_JOIN = re.compile(
+    r"(?i)(?:[\s,|/•·–—:-]+|\b(?:am|on|le|el|il|den|vom|at|published|posted|updated|veröffentlicht|erschienen|"
+    r"aktualisiert|zuletzt|geändert|stand|publié|publicado|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|jueves|viernes|sábado|"
+    r"sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|"
+    r"fr|sa|so)\b\.?)*$")
+
+
+def _before_date(text: str) -> str:
+    """A byline's text up to the date printed in it (the whole text when it holds none)."""
+    found = find_date(text, short_years=True)
+    if found is None or found[1] == 0:
+        return text
+    return _DATE_JOIN.sub("", text[:found[1]])
 
 
 def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str | None, str | None]:
