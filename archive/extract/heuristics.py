@@ -80,6 +80,7 @@ def _words(node: etree._Element) -> str:
 # a reference lives (the memo holds them), so identity keys are stable. Created per extraction.
 class Memo(dict[etree._Element, bool]):
     page_text: int = -1  # length of the body's text, measured once, when first needed
+    page_paragraphs: int = -1  # length of the text of the body's <p> elements, the same way
 
 
 # Furniture by name that stays furniture however much text it holds (a long comment thread).
@@ -120,7 +121,21 @@ def _holds_page(node: etree._Element, memo: dict[etree._Element, bool]) -> bool:
         total = len(text_content(body)) if body is not None else 0
         if isinstance(memo, Memo):
             memo.page_text = total
-    return total > 0 and len(text_content(node)) * 2 > total
+    if total > 0 and len(text_content(node)) * 2 > total:
+        return True
+    # A layout wrapper named for the sidebar beside it ("one-sidebar-second", "with-navigation")
+    # holds the article's paragraphs, even where menus and footers carry more text than they do.
+    paragraphs = getattr(memo, "page_paragraphs", -1)
+    root = node.getroottree().getroot()
+    if paragraphs < 0:
+        paragraphs = _paragraph_chars(root) if root is not None else 0
+        if isinstance(memo, Memo):
+            memo.page_paragraphs = paragraphs
+    return paragraphs > 0 and _paragraph_chars(node) * 4 > paragraphs * 3
+
+
+def _paragraph_chars(node: etree._Element) -> int:
+    return sum(len(text_content(p)) for p in node.iter("p"))
 
 
 def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo | None = None) -> bool:
@@ -313,7 +328,23 @@ def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[
             page = got
         elif not fallback and not page and not is_furniture(el, furniture):
             fallback = got
-    return page or fallback
+    return page or fallback or _author_link(root, root, memo) or (_author_link(doc, None, memo) if root is not doc else [])
+
+
+# A link to the author's page (``/author/jane-doe``, ``/autoren/...``): WordPress and most CMSs
+# link the byline name there even when nothing around it is marked up as a byline.
+_AUTHOR_LINKS = etree.XPath(
+    "descendant-or-self::a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
+    " or contains(@href, '/authors/') or contains(@href, '/auteur/') or contains(@href, '/autore/')]")
+
+
+def _author_link(scope: etree._Element, root: etree._Element | None, memo: Memo) -> list[dict[str, str]]:
+    """The first author-page link in ``scope`` whose text is a name (no date, 2-5 words)."""
+    for a in _AUTHOR_LINKS(scope):
+        text = text_of(a)
+        if 1 < len(text.split()) <= 5 and not _HAS_DIGIT.search(text) and not is_chrome(a, root, memo):
+            return v.agents(text)
+    return []
 
 
 def _within(el: etree._Element, root: etree._Element) -> bool:
