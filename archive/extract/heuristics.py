@@ -213,6 +213,7 @@ class Visible:
     found: v.Found
     title_suffix: str | None  # the site name a ``<title>`` ends with; read only when headline or publisher is wanted
     displayed: str | None = None  # the article's own <h1>, when there is exactly one candidate
+    title: str = ""  # the page's <title> text, read only when headline or publisher is wanted
 
 
 def split_title(title: str) -> list[str]:
@@ -578,4 +579,4 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,
         count = word_count(body_text(root, memo))
         if count:
             found["wordCount"] = count
-    return Visible(found=found, title_suffix=suffix, displayed=displayed)
+    return Visible(found=found, title_suffix=suffix, displayed=displayed, title=title)
