@@ -30,7 +30,12 @@ _CHROME_WORDS = re.compile(
 _BYLINE_WORDS = re.compile(r"author|byline|by-line|writer|reporter|contributor|journalist|kicker-author")
 _LEAD_WORDS = re.compile(r"(?:^|[\s_-])(?:lead|lede|standfirst|teaser|summary|intro|dek|deck|subtitle|sub-title|"
                          r"subheadline|sub-headline|excerpt|abstract|sapo|strapline|chapeau)(?:$|[\s_-])")
-_BY_PREFIX = re.compile(r"^\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\s*[:\-]?\s+(.{2,80})$", re.I)
+# "By", and the phrases that end in it: "Ein Artikel von", "A story by", "Posted by", "Texte de".
+_BY_WORDS = (r"(?:(?:ein(?:e)?\s+)?(?:artikel|beitrag|kommentar|gastbeitrag|interview|analyse|kolumne|text)\s+von|"
+             r"(?:an?\s+)?(?:article|story|report|column|analysis|post|opinion)\s+by|(?:written|posted|published|reported)\s+by|"
+             r"(?:geschrieben|verfasst|veröffentlicht)\s+von|(?:un\s+)?(?:article|texte)\s+(?:de|par)|"
+             r"by|von|par|por|بقلم|كتب|نووسینی)")
+_BY_PREFIX = re.compile(rf"^\s*{_BY_WORDS}\s*[:\-]?\s+(.{{2,80}})$", re.I)
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|«|»|·|•)\s+")
 _CONTAINERS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "h1", "h2", "h3", "header", "footer", "figure"})
 _HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
@@ -360,7 +365,8 @@ def _within(el: etree._Element, root: etree._Element) -> bool:
 _NAME_PART = etree.XPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
 
 
-_BY_START = re.compile(r"\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\b", re.I)
+_BY_START = re.compile(rf"\s*{_BY_WORDS}\b", re.I)
+_BY_ONLY = re.compile(rf"^\s*{_BY_WORDS}\s*:?\s*$", re.I)
 _BYLINE_TAGS = frozenset({"p", "div", "span", "address"})
 
 
@@ -387,12 +393,15 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
             return got
     elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
         # The first text pieces only: a big <div> with three children must not be stringified.
-        if not _BY_START.match("".join(islice(el.itertext(), 3))):
+        if not _BY_START.match(" ".join(islice(el.itertext(), 3))):
             return []
-        text = text_of(el)
-        m = _BY_PREFIX.match(text)
-        if m and len(text) <= 90:
-            return v.agents(m.group(1))
+        # Pieces joined with spaces: "<span>By</span><span>Jane Doe</span>" is set apart by CSS.
+        text = clean(" ".join(el.itertext()))
+        if len(text) > 120:
+            return []
+        m = _BY_PREFIX.match(_before_date(text))  # "Ein Artikel von Jane Doe | 27.01.2022 - 12:45"
+        if m and len(m.group(0)) <= 90:
+            return [a for a in v.agents(m.group(1)) if not _BY_ONLY.match(a["name"])]
     return []
 
 

@@ -28,7 +28,8 @@ _ONLY_LABEL = re.compile(rf"^[\s~\-–—|:•·]*{_LABEL}?\s*(?:on|am|by|von|:)
 _TRAILING = re.compile(r"[\s~\-–—|:•·,]+$")
 # What follows the author's name in a credit line and is not a name: a translator or photo
 # credit, a social handle, an academic title.
-_CREDIT_TAIL = re.compile(r"(?i)\s+(?:(?:übersetzt von|translated by|traduit par)\s*:?|fotos?\s*:|photos?\s*:|bilder?\s*:)\s.*$"
+_CREDIT_TAIL = re.compile(r"(?i)\s+(?:(?:übersetzt von|translated by|traduit par|illustrations?\s+(?:von|by|de)|"
+                          r"(?:fotos?|photos?|bilder?)\s+(?:von|by|de))\s*:?|fotos?\s*:|photos?\s*:|bilder?\s*:)\s.*$"
                           r"|\s+@\w+$|,?\s+(?:ph\.?d|m\.?d|mba|msc)\.?$")
 _TEXT_AND_PHOTOS = re.compile(r"(?i)^(?:text\s*(?:&|und|and)\s*)?(?:fotos?|photos?|bilder?)\s*:\s*|^(?:&\s*)?(?:fotos?|photos?)\s*:\s*"
                               r"|^(?:quelle|source|fuente|source)\s*:\s*")
