@@ -379,29 +379,38 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
     else:
         rel = attrs = ""
     if attrs and ("author" in rel.split() or _BYLINE_WORDS.search(attrs)):
-        if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
-            return []
-        # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
-        part = next(iter(_NAME_PART(el)), None) if len(el) else None
-        if pagedates.short_text(part if part is not None else el, 400) is None:
-            return []  # a wrapper around half the page is not a byline (and is not walked)
-        raw = text_of(part) if part is not None else text_of(el)
-        if len(raw) > 120:
-            return []
-        got = [a for a in v.agents(_before_date(raw)) if not find_date(a["name"])]
-        if got:
-            return got
-    elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
-        # The first text pieces only: a big <div> with three children must not be stringified.
-        if not _BY_START.match(" ".join(islice(el.itertext(), 3))):
-            return []
-        # Pieces joined with spaces: "<span>By</span><span>Jane Doe</span>" is set apart by CSS.
-        text = clean(" ".join(el.itertext()))
-        if len(text) > 120:
-            return []
-        m = _BY_PREFIX.match(_before_date(text))  # "Ein Artikel von Jane Doe | 27.01.2022 - 12:45"
-        if m and len(m.group(0)) <= 90:
-            return [a for a in v.agents(m.group(1)) if not _BY_ONLY.match(a["name"])]
+        return _named_byline(el, attrs)
+    if len(el) <= 3 and el.tag in _BYLINE_TAGS:
+        return _by_line(el)
+    return []
+
+
+def _named_byline(el: etree._Element, attrs: str) -> list[dict[str, str]]:
+    """The names in an element whose class, id, itemprop or rel says it is a byline."""
+    if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
+        return []
+    # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
+    part = next(iter(_NAME_PART(el)), None) if len(el) else None
+    if pagedates.short_text(part if part is not None else el, 400) is None:
+        return []  # a wrapper around half the page is not a byline (and is not walked)
+    raw = text_of(part) if part is not None else text_of(el)
+    if len(raw) > 120:
+        return []
+    return [a for a in v.agents(_before_date(raw)) if not find_date(a["name"])]
+
+
+def _by_line(el: etree._Element) -> list[dict[str, str]]:
+    """The names in a short element that opens with "By" (or "Ein Artikel von", "A story by"...)."""
+    # The first text pieces only: a big <div> with three children must not be stringified.
+    if not _BY_START.match(" ".join(islice(el.itertext(), 3))):
+        return []
+    # Pieces joined with spaces: "<span>By</span><span>Jane Doe</span>" is set apart by CSS.
+    text = clean(" ".join(el.itertext()))
+    if len(text) > 120:
+        return []
+    m = _BY_PREFIX.match(_before_date(text))  # "Ein Artikel von Jane Doe | 27.01.2022 - 12:45"
+    if m and len(m.group(0)) <= 90:
+        return [a for a in v.agents(m.group(1)) if not _BY_ONLY.match(a["name"])]
     return []
 
 
