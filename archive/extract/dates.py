@@ -16,11 +16,20 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _MONTHS: dict[str, int] = {}
 for _i, _names in enumerate(
     [
-        "january jan janvier januar enero", "february feb fevrier février februar febrero",
-        "march mar mars märz marz marzo", "april apr avril abril", "may mai mayo",
-        "june jun juin juni junio", "july jul juillet juli julio", "august aug aout août agosto",
-        "september sep sept septembre septiembre", "october oct octobre oktober octubre",
-        "november nov novembre noviembre", "december dec décembre decembre dezember diciembre",
+        # English, French, German (with Austrian forms), Spanish, Italian, Portuguese, Dutch,
+        # Scandinavian, Polish and Russian (genitive, as dates print them), Turkish.
+        "january jan janvier januar jänner jän enero gennaio gen janeiro januari stycznia января янв ocak",
+        "february feb febr fevrier février februar feber febrero febbraio fevereiro fev fév februari lutego "
+        "февраля фев şubat",
+        "march mar mars märz marz mrz marzo março maart marts marca марта мар mart",
+        "april apr avril abril aprile kwietnia апреля апр nisan", "may mai mayo maggio maio mei maj maja мая mayıs",
+        "june jun juin juni junio giugno junho czerwca июня haziran",
+        "july jul juillet juli julio luglio julho lipca июля temmuz",
+        "august aug aout août agosto augustus sierpnia августа авг ağustos",
+        "september sep sept septembre septiembre settembre setembro setiembre września сентября сен eylül",
+        "october oct okt octobre oktober octubre ottobre outubro października октября окт ekim",
+        "november nov novembre noviembre novembro listopada ноября ноя kasım",
+        "december dec dez décembre decembre dezember diciembre dicembre dezembro grudnia декабря дек aralık",
     ],
     start=1,
 ):
@@ -51,7 +60,7 @@ _DOTTED_SHORT = re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{
 _SLASHED = re.compile(r"(?<![\d/])(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?![\d/])")
 _TIME = r"(?:,?\s*(?:at\s+)?(?P<H>\d{1,2}):(?P<M>\d{2})\s*(?P<ampm>[ap]\.?m\.?)?)?"
 _MDY = re.compile(rf"\b(?P<mon>{_EN_ALT})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}}){_TIME}", re.I)
-_DMY = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<mon>{_EN_ALT})\.?,?\s+(?P<y>\d{{4}}){_TIME}", re.I)
+_DMY = re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|º)?\.?\s+(?:(?:of|de|del)\s+)?(?P<mon>{_EN_ALT})\.?,?\s+(?:(?:de|del)\s+)?(?P<y>\d{{4}}){_TIME}", re.I)
 _AR = re.compile(rf"(?P<d>\d{{1,2}})\s+(?:{_AR_ALT})\s*[/\\-]?\s*(?:(?:{_AR_ALT})\s+)?(?P<y>\d{{4}})")
 _AR_MON = re.compile(_AR_ALT)
 # _MDY/_DMY without re.I, for ASCII text matched lower-cased (same positions and groups; an

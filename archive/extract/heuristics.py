@@ -31,7 +31,12 @@ _CHROME_WORDS = re.compile(
 _BYLINE_WORDS = re.compile(r"author|byline|by-line|writer|reporter|contributor|journalist|kicker-author")
 _LEAD_WORDS = re.compile(r"(?:^|[\s_-])(?:lead|lede|standfirst|teaser|summary|intro|dek|deck|subtitle|sub-title|"
                          r"subheadline|sub-headline|excerpt|abstract|sapo|strapline|chapeau)(?:$|[\s_-])")
-_BY_PREFIX = re.compile(r"^\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\s*[:\-]?\s+(.{2,80})$", re.I)
+# "By", and the phrases that end in it: "Ein Artikel von", "A story by", "Posted by", "Texte de".
+_BY_WORDS = (r"(?:(?:ein(?:e)?\s+)?(?:artikel|beitrag|kommentar|gastbeitrag|interview|analyse|kolumne|text)\s+von|"
+             r"(?:an?\s+)?(?:article|story|report|column|analysis|post|opinion)\s+by|(?:written|posted|published|reported)\s+by|"
+             r"(?:geschrieben|verfasst|veröffentlicht)\s+von|(?:un\s+)?(?:article|texte)\s+(?:de|par)|"
+             r"by|von|par|por|بقلم|كتب|نووسینی)")
+_BY_PREFIX = re.compile(rf"^\s*{_BY_WORDS}\s*[:\-]?\s+(.{{2,80}})$", re.I)
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|«|»|·|•)\s+")
 _CONTAINERS = frozenset({"p", "div", "section", "article", "main", "ul", "ol", "li", "table", "h1", "h2", "h3", "header", "footer", "figure"})
 _HAS_DIGIT = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")
@@ -81,6 +86,7 @@ def _words(node: etree._Element) -> str:
 # a reference lives (the memo holds them), so identity keys are stable. Created per extraction.
 class Memo(dict[etree._Element, bool]):
     page_text: int = -1  # length of the body's text, measured once, when first needed
+    page_paragraphs: int = -1  # length of the text of the body's <p> elements, the same way
 
 
 # Furniture by name that stays furniture however much text it holds (a long comment thread).
@@ -121,7 +127,21 @@ def _holds_page(node: etree._Element, memo: dict[etree._Element, bool]) -> bool:
         total = len(text_content(body)) if body is not None else 0
         if isinstance(memo, Memo):
             memo.page_text = total
-    return total > 0 and len(text_content(node)) * 2 > total
+    if total > 0 and len(text_content(node)) * 2 > total:
+        return True
+    # A layout wrapper named for the sidebar beside it ("one-sidebar-second", "with-navigation")
+    # holds the article's paragraphs, even where menus and footers carry more text than they do.
+    paragraphs = getattr(memo, "page_paragraphs", -1)
+    root = node.getroottree().getroot()
+    if paragraphs < 0:
+        paragraphs = _paragraph_chars(root) if root is not None else 0
+        if isinstance(memo, Memo):
+            memo.page_paragraphs = paragraphs
+    return paragraphs > 0 and _paragraph_chars(node) * 4 > paragraphs * 3
+
+
+def _paragraph_chars(node: etree._Element) -> int:
+    return sum(len(text_content(p)) for p in node.iter("p"))
 
 
 def is_chrome(el: etree._Element, root: etree._Element | None = None, memo: Memo | None = None) -> bool:
@@ -199,6 +219,7 @@ class Visible:
     found: v.Found
     title_suffix: str | None  # the site name a ``<title>`` ends with; read only when headline or publisher is wanted
     displayed: str | None = None  # the article's own <h1>, when there is exactly one candidate
+    title: str = ""  # the page's <title> text, read only when headline or publisher is wanted
 
 
 def split_title(title: str) -> list[str]:
@@ -314,7 +335,23 @@ def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[
             page = got
         elif not fallback and not page and not is_furniture(el, furniture):
             fallback = got
-    return page or fallback
+    return page or fallback or _author_link(root, root, memo) or (_author_link(doc, None, memo) if root is not doc else [])
+
+
+# A link to the author's page (``/author/jane-doe``, ``/autoren/...``): WordPress and most CMSs
+# link the byline name there even when nothing around it is marked up as a byline.
+_AUTHOR_LINKS = etree.XPath(
+    "descendant-or-self::a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
+    " or contains(@href, '/authors/') or contains(@href, '/auteur/') or contains(@href, '/autore/')]")
+
+
+def _author_link(scope: etree._Element, root: etree._Element | None, memo: Memo) -> list[dict[str, str]]:
+    """The first author-page link in ``scope`` whose text is a name (no date, 2-5 words)."""
+    for a in _AUTHOR_LINKS(scope):
+        text = text_of(a)
+        if 1 < len(text.split()) <= 5 and not _HAS_DIGIT.search(text) and not is_chrome(a, root, memo):
+            return v.agents(text)
+    return []
 
 
 def _within(el: etree._Element, root: etree._Element) -> bool:
@@ -329,7 +366,8 @@ def _within(el: etree._Element, root: etree._Element) -> bool:
 _NAME_PART = ElementXPath("descendant::*[contains(concat(' ', normalize-space(@class), ' '), ' fn ') or @itemprop='name']")
 
 
-_BY_START = re.compile(r"\s*(?:by|written by|von|par|por|بقلم|كتب|نووسینی)\b", re.I)
+_BY_START = re.compile(rf"\s*{_BY_WORDS}\b", re.I)
+_BY_ONLY = re.compile(rf"^\s*{_BY_WORDS}\s*:?\s*$", re.I)
 _BYLINE_TAGS = frozenset({"p", "div", "span", "address"})
 
 
@@ -342,25 +380,58 @@ def _byline_of(el: etree._Element) -> list[dict[str, str]]:
     else:
         rel = attrs = ""
     if attrs and ("author" in rel.split() or _BYLINE_WORDS.search(attrs)):
-        if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
-            return []
-        # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
-        part = next(iter(_NAME_PART(el)), None) if len(el) else None
-        if pagedates.short_text(part if part is not None else el, 400) is None:
-            return []  # a wrapper around half the page is not a byline (and is not walked)
-        raw = text_of(part) if part is not None else text_of(el)
-        got = [a for a in v.agents(raw) if not find_date(a["name"])]
-        if got and len(raw) <= 120:
-            return got
-    elif len(el) <= 3 and el.tag in _BYLINE_TAGS:
-        # The first text pieces only: a big <div> with three children must not be stringified.
-        if not _BY_START.match("".join(islice(itertext(el), 3))):
-            return []
-        text = text_of(el)
-        m = _BY_PREFIX.match(text)
-        if m and len(text) <= 90:
-            return v.agents(m.group(1))
+        return _named_byline(el, attrs)
+    if len(el) <= 3 and el.tag in _BYLINE_TAGS:
+        return _by_line(el)
     return []
+
+
+def _named_byline(el: etree._Element, attrs: str) -> list[dict[str, str]]:
+    """The names in an element whose class, id, itemprop or rel says it is a byline."""
+    if re.search(r"avatar|image|photo|bio|box|description", attrs) and tag_of(el) != "a":
+        return []
+    # hCard/microdata: the name part (``class="fn"``, ``itemprop="name"``) is the name alone.
+    part = next(iter(_NAME_PART(el)), None) if len(el) else None
+    if pagedates.short_text(part if part is not None else el, 400) is None:
+        return []  # a wrapper around half the page is not a byline (and is not walked)
+    raw = text_of(part) if part is not None else text_of(el)
+    if len(raw) > 120:
+        return []
+    return [a for a in v.agents(_before_date(raw)) if not find_date(a["name"])]
+
+
+def _by_line(el: etree._Element) -> list[dict[str, str]]:
+    """The names in a short element that opens with "By" (or "Ein Artikel von", "A story by"...)."""
+    # The first text pieces only: a big <div> with three children must not be stringified.
+    if not _BY_START.match(" ".join(islice(el.itertext(), 3))):
+        return []
+    # Pieces joined with spaces: "<span>By</span><span>Jane Doe</span>" is set apart by CSS.
+    text = clean(" ".join(el.itertext()))
+    if len(text) > 120:
+        return []
+    m = _BY_PREFIX.match(_before_date(text))  # "Ein Artikel von Jane Doe | 27.01.2022 - 12:45"
+    if m and len(m.group(0)) <= 90:
+        return [a for a in v.agents(m.group(1)) if not _BY_ONLY.match(a["name"])]
+    return []
+
+
+# What joins a byline to the date printed after it: "VON MORITZ GATHMANN am 21. April 2020",
+# "By Jane Doe, March 3, 2021", "Peter Grimm / 07.11.2023".
+# The words that lead into the date are dropped with it ("Jane Doe — veröffentlicht am").
+_DATE_JOIN = re.compile(
+    r"(?i)(?:[\s,|/•·–—:-]+|\b(?:am|on|le|el|il|den|vom|at|published|posted|updated|veröffentlicht|erschienen|"
+    r"aktualisiert|zuletzt|geändert|stand|publié|publicado|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunes|martes|miércoles|jueves|viernes|sábado|"
+    r"sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|"
+    r"fr|sa|so)\b\.?)*$")
+
+
+def _before_date(text: str) -> str:
+    """A byline's text up to the date printed in it (the whole text when it holds none)."""
+    found = find_date(text, short_years=True)
+    if found is None or found[1] == 0:
+        return text
+    return _DATE_JOIN.sub("", text[:found[1]])
 
 
 def _date_and_place(root: etree._Element, memo: Memo) -> tuple[str | None, str | None, str | None]:  # noqa: C901 (issue 12: split into named steps after the merge)
@@ -527,4 +598,4 @@ def extract(doc: etree._Element, root: etree._Element, site_name: str | None,  #
         count = word_count(body_text(root, memo))
         if count:
             found["wordCount"] = count
-    return Visible(found=found, title_suffix=suffix, displayed=displayed)
+    return Visible(found=found, title_suffix=suffix, displayed=displayed, title=title)

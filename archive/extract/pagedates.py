@@ -283,9 +283,10 @@ def _first_printed(scope: etree._Element, chrome: Chrome) -> str | None:
             continue
         # Its own text and what follows its children (``<span class="icon"></span> 02.02.2022``).
         text = el.text if not len(el) else " ".join(filter(None, [el.text, *(child.tail for child in el)]))
+        # Measured without the indentation around it: templates pad short lines with whitespace.
+        text = " ".join(text.split()) if text and len(text) < 400 else ""
         if not text or len(text) > 80:
             continue
-        text = text.strip()
         found = find_date(text)
         # The date must be most of the text, or open a short line ("21. Jan 2022 // Name"):
         # "am 3. August 2020 wurde die Brücke..." is a fact reported in the article, not its date.

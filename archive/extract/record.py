@@ -12,7 +12,7 @@ from lxml import etree
 
 import archive
 from archive.errors import ArchiveError, ExtractError
-from archive.extract import heuristics, images, jsonld, meta, microdata, pagedates
+from archive.extract import headline, heuristics, images, jsonld, meta, microdata, pagedates
 from archive.extract import values as v
 from archive.extract.decode import decode_body
 from archive.extract.parse import absolute, base_url, body_of, parse_html
@@ -92,12 +92,17 @@ def _organisation_only(authors: list[dict[str, str]], site: str | None, url: str
     return True
 
 
-def _prefer_displayed(record: dict[str, object], fields: dict[str, str], displayed: str | None) -> None:
+def _prefer_displayed(record: dict[str, object], fields: dict[str, str], displayed: str | None, title: str) -> None:
     """The headline is the one the page shows (what a reader and a citation see); a different
     headline in the structured data is kept as ``alternativeHeadline`` (see the schema)."""
     chosen = record.get("headline")
     if not displayed or not isinstance(chosen, str) or fields.get("headline") == "heuristic":
         return
+    if displayed.casefold() == chosen.casefold():
+        return
+    if headline.is_furniture_heading(displayed, chosen, title):
+        return
+    displayed = headline.kicker_free(displayed, chosen) or displayed
     if displayed.casefold() == chosen.casefold():
         return
     if "alternativeHeadline" not in record:
@@ -217,7 +222,7 @@ def build(
     record: dict[str, object] = {"@context": "https://schema.org", "@type": "NewsArticle"}
     fields: dict[str, str] = {}
     _choose_fields(record, fields, sources, _language(sources, page), (site, url, visible.title_suffix))
-    _prefer_displayed(record, fields, visible.displayed)
+    _prefer_displayed(record, fields, visible.displayed, visible.title)
     if org_author and visible.found.get("author"):
         record["author"], fields["author"] = visible.found["author"], "heuristic"
     _add_images(record, fields, images.extract(_image_scope(doc, root), base, memo))

@@ -21,13 +21,15 @@ _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "ngo", "go
 _LABEL = (r"(?:(?:posted|published|written|created|reported|edited|photos?|words|story|text|interview|"
           r"veröffentlicht|erstellt|geschrieben|verfasst|eingestellt|publié|écrit|publicado|escrito|scritto)\s*"
           r"(?:by|von|vom|am|on|par|por|da|am)?|by|from|von|vom|par|por|autor(?:in)?|author|auteur|autore|"
-          r"texte?|بقلم|كتب|نووسینی)")
+          r"texte?|(?:(?:view|see|show)\s+)?(?:all|more)\s+(?:posts|articles|stories|beiträge|artikel)\s+(?:of|by|from|von)|"
+          r"more\s+(?:from|by)|mehr\s+von|alle\s+(?:beiträge|artikel)\s+von|blog\s+beitrag\s+von|بقلم|كتب|نووسینی)")
 _BY = re.compile(rf"^[\s~\-–—|:•·]*(?:{_LABEL}\s*[:\-–—]?\s+)+", re.I)
 _ONLY_LABEL = re.compile(rf"^[\s~\-–—|:•·]*{_LABEL}?\s*(?:on|am|by|von|:)?\s*[:\-–—]?\s*$|^(?:follow|share|more|mehr)$", re.I)
 _TRAILING = re.compile(r"[\s~\-–—|:•·,]+$")
 # What follows the author's name in a credit line and is not a name: a translator or photo
 # credit, a social handle, an academic title.
-_CREDIT_TAIL = re.compile(r"(?i)\s+(?:(?:übersetzt von|translated by|traduit par)\s*:?|fotos?\s*:|photos?\s*:|bilder?\s*:)\s.*$"
+_CREDIT_TAIL = re.compile(r"(?i)\s+(?:(?:übersetzt von|translated by|traduit par|illustrations?\s+(?:von|by|de)|"
+                          r"(?:fotos?|photos?|bilder?)\s+(?:von|by|de))\s*:?|fotos?\s*:|photos?\s*:|bilder?\s*:)\s.*$"
                           r"|\s+@\w+$|,?\s+(?:ph\.?d|m\.?d|mba|msc)\.?$")
 _TEXT_AND_PHOTOS = re.compile(r"(?i)^(?:text\s*(?:&|und|and)\s*)?(?:fotos?|photos?|bilder?)\s*:\s*|^(?:&\s*)?(?:fotos?|photos?)\s*:\s*"
                               r"|^(?:quelle|source|fuente|source)\s*:\s*")

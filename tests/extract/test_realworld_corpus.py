@@ -15,9 +15,9 @@ import pytest
 from archive.errors import ArchiveError
 from archive.extract import extract_warcs
 
-# Reached when these floors were set (overall table, exact): headline 81.2 %, datePublished 87.3 %,
-# authors 65.8 %. See README "Metadata on real pages" for the figures and the command.
-FLOORS = {"headline": 0.79, "datePublished": 0.85, "authors": 0.63}
+# Reached when these floors were set (overall table, exact): headline 83.0 %, datePublished 87.8 %,
+# authors 69.5 %. See README "Metadata on real pages" (and docs/incoming/h13s3.md) for the command.
+FLOORS = {"headline": 0.81, "datePublished": 0.86, "authors": 0.67}
 _ROW = re.compile(r"^\| (headline|datePublished|authors, norm)[^|]*\| (\d+) \| (\d+)/(\d+) ")
 _FIELD = {"headline": "headline", "datePublished": "datePublished", "authors, norm": "authors"}
 

@@ -339,3 +339,113 @@ def test_bare_page_standfirst_dateline_and_title_prefix(extract: Extract) -> Non
 def test_code_before_a_title_is_not_a_brand(extract: Extract) -> None:
     page = b"<html><head><title>SW082 - 82 reasons to keep listening</title></head><body><p>x</p></body></html>"
     assert extract(page, url=URL)["headline"] == "SW082 - 82 reasons to keep listening"
+
+
+# --- round two (issue 13): each rule on a made-up page ------------------------------------------
+
+
+def test_date_in_a_cms_script(extract: Extract) -> None:
+    head = '<script>window.__STATE__ = {"article": {"id": 7, "publishedAt": "2022-01-31T15:58:43+01:00"}};</script>'
+    assert extract(_page(head, f"<div class='x'><h1>Headline here</h1>{BODY}</div>"), url=URL)["datePublished"] == \
+        "2022-01-31T15:58:43+01:00"
+
+
+@pytest.mark.parametrize(("printed", "want"), [
+    ("15 августа 2016, 13:43", "2016-08-15T13:43:00"), ("5 maggio 2018", "2018-05-05"),
+    ("3 de março de 2020", "2020-03-03"), ("12 de Marzo del 2019", "2019-03-12"), ("12. Jänner 2019", "2019-01-12"),
+    ("14 października 2020", "2020-10-14"), ("7 Okt. 2021", "2021-10-07"), ("1er janvier 2020", "2020-01-01"),
+])
+def test_month_names_in_more_languages(printed: str, want: str, extract: Extract) -> None:
+    body = f'<div class="story"><h1>Headline here</h1><p class="date">{printed}</p>{BODY}</div>'
+    assert extract(_page("", body), url=URL)["datePublished"] == want
+
+
+def test_short_date_line_padded_with_template_whitespace(extract: Extract) -> None:
+    pad = " " * 40
+    body = (f'<div class="head"><p class="subline">{pad}\n21. Jan 2022 // Dominik Ricker{pad}\n</p></div>'
+            f"<div class='text'><h1>Headline here</h1>{BODY}</div>")
+    assert extract(_page("", body), url=URL)["datePublished"] == "2022-01-21"
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("VON <a href='/p/1'>MORITZ GATH</a> am 21. April 2020", "MORITZ GATH"),
+    ("By Jane Doe, March 3, 2021", "Jane Doe"), ("Dominique — veröffentlicht 3. Mai 2020", "Dominique"),
+    ("Sara Zinn Stand: 03.04.2020", "Sara Zinn"), ("Anna Sommer Fr, 03.04.2020", "Anna Sommer"),
+])
+def test_byline_cut_at_the_date_printed_in_it(line: str, name: str, extract: Extract) -> None:
+    body = f'<article><h1>Headline here</h1><p class="byline__author">{line}</p>{BODY}</article>'
+    assert extract(_page("", body), url=URL)["author"] == [{"@type": "Person", "name": name}]
+
+
+def test_author_page_link_as_the_last_resort(extract: Extract) -> None:
+    body = (f'<article><h1>Headline here</h1><div class="meta"><a href="/autor/grimm">Peter Grimm</a> / '
+            f'<a href="#comments">12 comments</a></div>{BODY}</article>')
+    assert extract(_page("", body), url=URL)["author"] == [{"@type": "Person", "name": "Peter Grimm"}]
+
+
+def test_author_page_link_not_taken_from_a_sidebar(extract: Extract) -> None:
+    body = (f'<article><h1>Headline here</h1>{BODY}</article>'
+            f'<aside class="sidebar"><a href="/author/someone-else">Someone Else</a></aside>')
+    assert "author" not in extract(_page("", body), url=URL)
+
+
+def test_layout_wrapper_named_for_its_sidebar_holding_the_paragraphs(extract: Extract) -> None:
+    # Menus and a footer carry more text than the article; the wrapper still holds its paragraphs.
+    menu = "".join(f"<li><a href='/s/{i}'>Section number {i} of the site</a></li>" for i in range(60))
+    body = (f"<ul class='menu-list'>{menu}</ul><div class='panel-display one-sidebar-second'><h1>Headline here</h1>"
+            f"<p><span class='field-contributor'>Par Matthieu Hyon</span></p>{BODY}</div>")
+    assert extract(_page("", body), url=URL)["author"] == [{"@type": "Person", "name": "Matthieu Hyon"}]
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("Mehr von Catch more fish", ["Catch more fish"]), ("SHOW ALL ARTICLES OF Heiko Sau", ["Heiko Sau"]),
+    ("View all posts by Jane Doe", ["Jane Doe"]), ("Christian Seil Illustration von Markus Roo", ["Christian Seil"]),
+])
+def test_more_from_labels_and_illustration_credits(line: str, names: list[str]) -> None:
+    from archive.extract.values import agents
+
+    assert [a["name"] for a in agents(line)] == names
+
+
+@pytest.mark.parametrize("line", [
+    "<div class='metaInfo'>Ein Artikel von <strong>Pamela Slad</strong> | 27.01.2022 - 12:45</div>",
+    "<div class='x1 y2'><span class='a9'>By</span><span><a href='/p'>Pamela Slad</a></span></div>",
+    "<p>A story by Pamela Slad</p>",
+])
+def test_byline_phrases_and_a_by_in_its_own_element(line: str, extract: Extract) -> None:
+    body = f"<div class='story'><h1>Headline here</h1>{line}{BODY}</div>"
+    assert extract(_page("", body), url=URL)["author"] == [{"@type": "Person", "name": "Pamela Slad"}]
+
+
+@pytest.mark.parametrize(("h1", "want"), [
+    ("<h1>Tunesien Große Aufgaben für die neue Regierung</h1>", "Große Aufgaben für die neue Regierung"),
+    ("<h1>Headline: Water talks resume after the flood</h1>", "Water talks resume after the flood"),
+    ("<h1>Local News | Water talks resume after the flood</h1>", "Water talks resume after the flood"),
+])
+def test_kicker_in_the_h1_left_out_when_the_structured_headline_omits_it(h1: str, want: str, extract: Extract) -> None:
+    head = f'<title>{want} - Herald</title><meta property="og:title" content="{want}">'
+    assert extract(_page(head, f"<article>{h1}{BODY}</article>"), url=URL)["headline"] == want
+
+
+def test_h1_words_of_the_headline_are_not_a_kicker(extract: Extract) -> None:
+    head = '<meta property="og:title" content="Musa spp. paradisica)">'
+    h1 = "<h1>Banane, Bananen, Banana (Musa spp. paradisica)</h1>"
+    record = extract(_page(head, f"<article>{h1}{BODY}</article>"), url=URL)
+    assert record["headline"] == "Banane, Bananen, Banana (Musa spp. paradisica)"
+
+
+def test_h1_sharing_nothing_with_the_title_gives_way(extract: Extract) -> None:
+    head = ("<title>Tagesschau unterschlägt Demo in Essen | Blog</title>"
+            '<meta property="og:title" content="Tagesschau unterschlägt Demo in Essen">')
+    body = f"<div class='donate'><h1>Auf Sie kommt es an!</h1></div><div class='post'>{BODY}</div>"
+    record = extract(_page(head, body), url=URL)
+    assert record["headline"] == "Tagesschau unterschlägt Demo in Essen"
+    assert "alternativeHeadline" not in record
+
+
+def test_h1_in_the_title_still_wins_over_a_different_og_title(extract: Extract) -> None:
+    head = ("<title>Water talks resume after the flood | Herald</title>"
+            '<meta property="og:title" content="Politics and more news">')
+    record = extract(_page(head, f"<article><h1>Water talks resume after the flood</h1>{BODY}</article>"), url=URL)
+    assert record["headline"] == "Water talks resume after the flood"
+    assert record["alternativeHeadline"] == "Politics and more news"
