@@ -340,7 +340,7 @@ def _byline(root: etree._Element, doc: etree._Element, memo: Memo) -> list[dict[
 
 # A link to the author's page (``/author/jane-doe``, ``/autoren/...``): WordPress and most CMSs
 # link the byline name there even when nothing around it is marked up as a byline.
-_AUTHOR_LINKS = etree.XPath(
+_AUTHOR_LINKS = ElementXPath(
     "descendant-or-self::a[contains(@href, '/author/') or contains(@href, '/autor/') or contains(@href, '/autoren/')"
     " or contains(@href, '/authors/') or contains(@href, '/auteur/') or contains(@href, '/autore/')]")
 
@@ -403,10 +403,10 @@ def _named_byline(el: etree._Element, attrs: str) -> list[dict[str, str]]:
 def _by_line(el: etree._Element) -> list[dict[str, str]]:
     """The names in a short element that opens with "By" (or "Ein Artikel von", "A story by"...)."""
     # The first text pieces only: a big <div> with three children must not be stringified.
-    if not _BY_START.match(" ".join(islice(el.itertext(), 3))):
+    if not _BY_START.match(" ".join(islice(itertext(el), 3))):
         return []
     # Pieces joined with spaces: "<span>By</span><span>Jane Doe</span>" is set apart by CSS.
-    text = clean(" ".join(el.itertext()))
+    text = clean(" ".join(itertext(el)))
     if len(text) > 120:
         return []
     m = _BY_PREFIX.match(_before_date(text))  # "Ein Artikel von Jane Doe | 27.01.2022 - 12:45"
