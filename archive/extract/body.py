@@ -15,8 +15,13 @@ from typing import Literal
 from lxml import etree
 
 from archive.extract import bodyscan
+from archive.extract.dates import find_date
 from archive.extract.bodyblocks import RawBlock, blocks_of
 
+# A date or byline line above the text is at most this long.
+_META_LINE = 120
+# Short blocks may repeat legitimately ("Yes.", a refrain); longer ones only by page furniture.
+_SHORT_REPEAT = 20
 Kind = Literal["paragraph", "heading", "caption"]
 
 
@@ -48,9 +53,31 @@ def extract_body(tree: etree._Element) -> ArticleBody:
     """
     roots = bodyscan.article_roots(tree)
     raw = [block for root in roots for block in blocks_of(root)]
-    return ArticleBody(tuple(Block(b.kind, b.text) for b in _trim(raw)))
+    return ArticleBody(tuple(Block(b.kind, b.text) for b in _trim(_skip_dateline(raw))))
+
+
+def _skip_dateline(raw: list[RawBlock]) -> list[RawBlock]:
+    """Drop the short date/byline lines printed above the first paragraph of prose
+    ("20 Nov, 2019 05:47", "05/10/2018 - Publicado por ..."): the record has them as dates."""
+    lead = next((i for i, b in enumerate(raw) if len(b.text) > _META_LINE or b.kind != "paragraph"), len(raw))
+    kept = [b for b in raw[:lead] if not _is_date_line(b)] + raw[lead:]
+    return kept or raw
+
+
+def _is_date_line(block: RawBlock) -> bool:
+    return len(block.text) <= _META_LINE and find_date(block.text) is not None
 
 
 def _trim(raw: list[RawBlock]) -> list[RawBlock]:
-    """Drop link lists and short link-only blocks (a "read more" teaser inside the text)."""
-    return [b for b in raw if b.text and not (b.link_chars * 2 > len(b.text) and b.kind == "paragraph")]
+    """Drop link lists, link-only blocks (a "read more" teaser inside the text) and repeats
+    (a slideshow prints each caption twice, a carousel clones its first slide)."""
+    seen: set[str] = set()
+    out = []
+    for block in raw:
+        if block.kind == "paragraph" and block.link_chars * 2 > len(block.text):
+            continue
+        if block.text in seen and len(block.text) > _SHORT_REPEAT:
+            continue
+        seen.add(block.text)
+        out.append(block)
+    return out

@@ -95,8 +95,10 @@ class _Walker:
         tag = tag.lower()
         if tag in SKIP_TAGS or (node.keys() and (is_hidden(node) or self._furniture(node))):
             return
-        if tag in HEADINGS:
+        if tag in HEADINGS or (tag == "h1" and self.blocks):
             self.marked(node, "heading")
+        elif tag == "h1":
+            return  # the headline above the text: the record's ``headline``, not body text
         elif tag == "figcaption" or (node.keys() and is_caption(node)):
             self.marked(node, "caption")
         elif tag == "a":

@@ -35,6 +35,9 @@ _ARTICLE = re.compile(
     r"article|body|content|entry|main|post|story|text|prose|artikel|materia|noticia|conteudo|berita|isi|testo|"
     r"nachricht|texto"
 )
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden|screen-reader-text|invisible)(?:$|\s)")
+# Prose has sentences: a full stop (or the CJK/Arabic/Devanagari one) at a word's end.
+_SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _ITEMPROP_BODY = etree.XPath(
     "//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' articleBody ')"
@@ -84,6 +87,9 @@ def is_caption(node: etree._Element) -> bool:
 def is_hidden(node: etree._Element) -> bool:
     """True when the page hides ``node`` from readers (``hidden``, ``aria-hidden``, inline style)."""
     if node.get("hidden") is not None or (node.get("aria-hidden") or "").lower() == "true":
+        return True
+    cls = node.get("class")
+    if cls and _HIDDEN_CLASS.search(cls.lower()):
         return True
     style = node.get("style")
     return bool(style) and bool(_HIDDEN_STYLE.search(style.lower()))
@@ -190,7 +196,9 @@ def _joins(sib: etree._Element) -> bool:
     if not isinstance(tag, str) or tag in _NOT_TEXT or (sib.keys() and (is_boilerplate(sib) or is_hidden(sib))):
         return False
     size = len(text_content(sib).strip())
-    return size > 80 and link_density(sib) < 0.25
+    if size <= 80 or link_density(sib) >= 0.25 or next(sib.iter("h1"), None) is not None:
+        return False
+    return _SENTENCE_END.search(text_content(sib)) is not None
 
 
 def _with_siblings(best: etree._Element, final: dict[etree._Element, float]) -> list[etree._Element]:
@@ -199,7 +207,8 @@ def _with_siblings(best: etree._Element, final: dict[etree._Element, float]) -> 
     if parent is None:
         return [best]
     threshold = max(10.0, final.get(best, 0.0) * 0.2)
-    return [sib for sib in parent if sib is best or final.get(sib, 0.0) >= threshold or _joins(sib)]
+    return [sib for sib in parent if sib is best or (_joins(sib) or final.get(sib, 0.0) >= threshold
+                                                      and next(sib.iter("h1"), None) is None)]
 
 
 def article_roots(tree: etree._Element) -> list[etree._Element]:
