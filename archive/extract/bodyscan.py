@@ -176,8 +176,31 @@ def _weight(node: etree._Element) -> float:
     return weight
 
 
+def _in_thread(el: etree._Element, memo: dict[etree._Element, bool]) -> bool:
+    """True when ``el`` or an ancestor is a comment thread or a list of other stories: however
+    much prose those hold (a long reader comment), they are never the article."""
+    path: list[etree._Element] = []
+    node: etree._Element | None = el
+    found = False
+    while node is not None:
+        known = memo.get(node)
+        if known is not None:
+            found = known
+            break
+        path.append(node)
+        if node.keys() and is_always_furniture(node):
+            found = True
+            break
+        node = node.getparent()
+    for seen in path:
+        memo[seen] = found
+    return found
+
+
 def _final_scores(scores: dict[etree._Element, float]) -> dict[etree._Element, float]:
-    return {el: (score + _weight(el)) * (1.0 - link_density(el)) for el, score in scores.items()}
+    memo: dict[etree._Element, bool] = {}
+    return {el: (score + _weight(el)) * (1.0 - link_density(el)) for el, score in scores.items()
+            if not _in_thread(el, memo)}
 
 
 def _sole_wrapper(best: etree._Element, body: etree._Element) -> etree._Element:
@@ -226,5 +249,7 @@ def article_roots(tree: etree._Element) -> list[etree._Element]:
     if not scores:
         return [body]
     final = _final_scores(scores)
+    if not final:
+        return [body]
     best = max(final, key=final.__getitem__)
     return _with_siblings(_sole_wrapper(best, body), final)
