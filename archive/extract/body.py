@@ -53,7 +53,26 @@ def extract_body(tree: etree._Element) -> ArticleBody:
     """
     roots = bodyscan.article_roots(tree)
     raw = [block for root in roots for block in blocks_of(root)]
+    if not raw and roots:
+        # The chosen container had nothing readable (all links, all furniture): the whole body
+        # beats an empty record for a page that has text.
+        raw = blocks_of(bodyscan.page_body(roots[0]))
     return ArticleBody(tuple(Block(b.kind, b.text) for b in _trim(_skip_dateline(raw))))
+
+
+def record_fields(tree: etree._Element) -> dict[str, object]:
+    """The record's ``articleBody`` (plain text) and ``hasPart`` (where its subheadings and
+    captions are), or nothing when the page has no article text.
+
+    ``hasPart`` marks block ``position`` (1-based) of ``articleBody`` split at blank lines: a
+    reader rebuilds the blocks, kinds included, from the record alone.
+    """
+    body = extract_body(tree)
+    if not body.blocks:
+        return {}
+    marks = [{"@type": "WebPageElement", "additionalType": block.kind, "position": i, "text": block.text}
+             for i, block in enumerate(body.blocks, 1) if block.kind != "paragraph"]
+    return {"articleBody": body.text, "hasPart": marks} if marks else {"articleBody": body.text}
 
 
 def _skip_dateline(raw: list[RawBlock]) -> list[RawBlock]:

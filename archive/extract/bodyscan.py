@@ -234,6 +234,12 @@ def _with_siblings(best: etree._Element, final: dict[etree._Element, float]) -> 
                                                       and next(sib.iter("h1"), None) is None)]
 
 
+def page_body(el: etree._Element) -> etree._Element:
+    """The ``<body>`` of ``el``'s document (the root element when there is none)."""
+    doc = el.getroottree().getroot()
+    return el if doc is None else (body_of(doc) if body_of(doc) is not None else doc)
+
+
 def article_roots(tree: etree._Element) -> list[etree._Element]:
     """The elements that hold the article's text, in document order (the body when nothing scores)."""
     doc = tree.getroottree().getroot()
