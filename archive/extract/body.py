@@ -15,8 +15,8 @@ from typing import Literal
 from lxml import etree
 
 from archive.extract import bodyscan
-from archive.extract.dates import find_date
 from archive.extract.bodyblocks import RawBlock, blocks_of
+from archive.extract.dates import find_date
 
 # A date or byline line above the text is at most this long.
 _META_LINE = 120

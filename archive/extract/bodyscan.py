@@ -26,7 +26,8 @@ _FURNITURE = (
     r"komentar|berita-lain|poxozh|pohozh|kommentari|podpis"
 )
 # Short or ambiguous words, matched only as a whole token of the class/id.
-_TOKENS = r"ad|ads|adv|advertising|banner|nav|navbar|menu|footer|tags?|meta|author|print|pagination|pager|rating|widget-area"
+_TOKENS = (r"ad|ads|adv|advertising|banner|nav|navbar|menu|footer|tags?|meta|author|print|pagination|pager|rating|"
+           r"widget-area")
 _BOILERPLATE = re.compile(rf"{_FURNITURE}|(?:^|[\s_-])(?:{_TOKENS})(?:$|[\s_-])")
 _ALWAYS = re.compile(r"comment|related|recommend|outbrain|taboola|newsletter|kommentar|commentaire|comentario|"
                      r"commenti|komentar|relacionad|correlat|terkait|verwandt")
@@ -35,7 +36,8 @@ _ARTICLE = re.compile(
     r"article|body|content|entry|main|post|story|text|prose|artikel|materia|noticia|conteudo|berita|isi|testo|"
     r"nachricht|texto"
 )
-_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden|screen-reader-text|invisible)(?:$|\s)")
+_HIDDEN_CLASS = re.compile(
+    r"(?:^|\s)(?:hidden|hide|d-none|sr-only|visually-hidden|screen-reader-text|invisible)(?:$|\s)")
 # Prose has sentences: a full stop (or the CJK/Arabic/Devanagari one) at a word's end.
 _SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")

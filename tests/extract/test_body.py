@@ -16,7 +16,6 @@ from lxml import etree
 from archive.extract import extract_warcs
 from archive.extract.body import ArticleBody, Block, extract_body, record_fields
 from archive.extract.parse import parse_html
-
 from tests.extract.conftest import Extract
 
 PROSE = ("The council met on Tuesday evening to discuss the budget, which has been delayed twice this year "
