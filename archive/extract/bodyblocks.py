@@ -12,7 +12,7 @@ from typing import Literal
 
 from lxml import etree
 
-from archive.extract.bodyscan import has_paragraphs, is_always_furniture, is_boilerplate, is_caption, is_hidden
+from archive.extract.bodyscan import has_paragraphs, is_always_furniture, is_boilerplate, is_caption, is_hidden, is_teaser_list
 from archive.extract.parse import clean, text_content
 
 RawKind = Literal["paragraph", "heading", "caption"]
@@ -78,9 +78,17 @@ class _Walker:
             return False
         if is_always_furniture(node):
             return True
+        return self._minor(node) and not has_paragraphs(node)
+
+    def _minor(self, node: etree._Element) -> bool:
+        """True when ``node`` holds at most half of the root's text."""
         if self._root_size < 0:
             self._root_size = len(text_content(self.root))
-        return len(text_content(node)) * 2 <= self._root_size and not has_paragraphs(node)
+        return len(text_content(node)) * 2 <= self._root_size
+
+    def _teasers(self, node: etree._Element) -> bool:
+        """A list of cards linking elsewhere, unless it is most of the text (a page of deals)."""
+        return is_teaser_list(node) and self._minor(node)
 
     def children(self, node: etree._Element) -> None:
         self.add(node.text)
@@ -93,7 +101,7 @@ class _Walker:
         if not isinstance(tag, str):
             return  # comments, processing instructions, entities
         tag = tag.lower()
-        if tag in SKIP_TAGS or (node.keys() and (is_hidden(node) or self._furniture(node))):
+        if tag in SKIP_TAGS or (node.keys() and (is_hidden(node) or self._furniture(node))) or self._teasers(node):
             return
         if tag in HEADINGS or (tag == "h1" and self.blocks):
             self.marked(node, "heading")

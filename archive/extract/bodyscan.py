@@ -41,15 +41,16 @@ _HIDDEN_CLASS = re.compile(
 # Prose has sentences: a full stop (or the CJK/Arabic/Devanagari one) at a word's end.
 _SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
-_ITEMPROP_BODY = etree.XPath(
-    "//*[contains(concat(' ', normalize-space(@itemprop), ' '), ' articleBody ')"
-    " or contains(concat(' ', normalize-space(@itemprop), ' '), ' reviewBody ')]")
+_ITEMPROPS = etree.XPath("//*[@itemprop]")  # found in C; the few hits are then read in Python
+_BODY_PROPS = frozenset({"articlebody", "reviewbody"})
 _LINK_TEXT = etree.XPath("string-length(normalize-space(string()))")
 _LINKS = etree.XPath(".//a")
 _PARAGRAPHS = ("p", "pre", "blockquote", "td")
 _MIN_ITEMPROP_CHARS = 200
 _MIN_PARAGRAPH = 25
 _PROSE = 100
+_CARDS = 3  # this many link cards of one shape make a teaser list
+_CARD_TEXT = 300  # a card's blurb is short
 # Siblings with these tags are never article text, however long.
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "form", "header", "h1",
                        "iframe", "svg", "button", "select", "menu"})
@@ -79,6 +80,33 @@ def has_paragraphs(node: etree._Element) -> bool:
             if found >= 2:
                 return True
     return False
+
+
+def is_teaser_list(node: etree._Element) -> bool:
+    """True when ``node`` is a list of cards pointing elsewhere ("most popular", "more from"):
+    three or more children of one shape, each a link plus a picture or a heading, and short."""
+    if len(node) < _CARDS:
+        return False
+    shapes: dict[tuple[object, str | None], int] = {}
+    for child in node:
+        if _is_card(child):
+            shape = (child.tag, child.get("class"))
+            shapes[shape] = shapes.get(shape, 0) + 1
+    return any(count >= _CARDS for count in shapes.values())
+
+
+def _is_card(el: etree._Element) -> bool:
+    if not isinstance(el.tag, str) or len(el) == 0:
+        return False
+    if el.tag == "a":
+        link: etree._Element | None = el
+    else:
+        link = next(el.iter("a"), None)
+    if link is None or not link.get("href"):
+        return False
+    if len(text_content(el)) > _CARD_TEXT:
+        return False
+    return next(el.iter("img", "picture", "h2", "h3", "h4", "h5", "h6"), None) is not None
 
 
 def is_caption(node: etree._Element) -> bool:
@@ -111,7 +139,7 @@ def _outermost(found: list[etree._Element]) -> list[etree._Element]:
 
 
 def _itemprop_roots(doc: etree._Element) -> list[etree._Element]:
-    found = _outermost(list(_ITEMPROP_BODY(doc)))
+    found = _outermost([el for el in _ITEMPROPS(doc) if _BODY_PROPS & set(el.get("itemprop", "").lower().split())])
     size = sum(len(text_content(el).strip()) for el in found)
     return found if size >= _MIN_ITEMPROP_CHARS else []
 

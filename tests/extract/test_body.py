@@ -131,6 +131,20 @@ def test_a_furniture_named_wrapper_that_holds_the_prose_is_kept() -> None:
     assert got == [PROSE, MORE]
 
 
+def card(n: int) -> str:
+    return (f"<div class='card'><a href='/story/{n}'><img src='/{n}.jpg'></a>"
+            f"<h3><a href='/story/{n}'>Story {n}</a></h3><div>A short blurb about story number {n}.</div></div>")
+
+
+def test_a_list_of_teaser_cards_is_skipped_unless_it_is_the_text() -> None:
+    cards = "".join(card(n) for n in range(4))
+    got = texts(page(f"<article><p>{PROSE}</p><p>{MORE}</p><p>{THIRD}</p><div>{cards}</div></article>"))
+    assert got == [PROSE, MORE, THIRD]
+    # A page of deals is made of such cards: then they are the article.
+    deals = texts(page(f"<article><p>{PROSE}</p><div>{cards}</div></article>"))
+    assert "A short blurb about story number 3." in deals
+
+
 @pytest.mark.parametrize("hidden", [
     "<p hidden>Secret text for robots only, not readers.</p>",
     "<p style='display: none'>Secret text for robots only, not readers.</p>",
