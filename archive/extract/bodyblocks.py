@@ -12,7 +12,14 @@ from typing import Literal
 
 from lxml import etree
 
-from archive.extract.bodyscan import has_paragraphs, is_always_furniture, is_boilerplate, is_caption, is_hidden, is_teaser_list
+from archive.extract.bodyscan import (
+    has_paragraphs,
+    is_always_furniture,
+    is_boilerplate,
+    is_caption,
+    is_hidden,
+    is_teaser_list,
+)
 from archive.extract.parse import clean, text_content
 
 RawKind = Literal["paragraph", "heading", "caption"]
