@@ -15,7 +15,7 @@ from typing import Literal
 from lxml import etree
 
 from archive.extract import bodyscan
-from archive.extract.bodyblocks import RawBlock, blocks_of
+from archive.extract.bodyblocks import MAX_CHARS, RawBlock, blocks_of
 from archive.extract.dates import find_date
 
 # A date or byline line above the text is at most this long.
@@ -52,7 +52,13 @@ def extract_body(tree: etree._Element) -> ArticleBody:
     Never raises on odd markup; a page without article text gives an empty ``blocks``.
     """
     roots = bodyscan.article_roots(tree)
-    raw = [block for root in roots for block in blocks_of(root)]
+    raw: list[RawBlock] = []
+    budget = MAX_CHARS
+    for root in roots:
+        raw += blocks_of(root, budget)
+        budget = MAX_CHARS - sum(len(block.text) for block in raw)
+        if budget <= 0:
+            break
     if not raw and roots:
         # The chosen container had nothing readable (all links, all furniture): the whole body
         # beats an empty record for a page that has text.

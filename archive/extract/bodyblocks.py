@@ -39,6 +39,16 @@ BLOCK_TAGS = frozenset({
 })
 
 
+# The most text read from one page: about 80,000 words, ten times the longest article of the
+# real-page corpus. A hostile page (megabytes of text in one body) must not make a record of
+# megabytes; the whole page is still in the WARC.
+MAX_CHARS = 500_000
+
+
+class _Full(Exception):
+    """The walk has read ``MAX_CHARS``: stop, keep what was read."""
+
+
 @dataclass(frozen=True)
 class RawBlock:
     kind: RawKind
@@ -49,8 +59,10 @@ class RawBlock:
 class _Walker:
     """Collects text into blocks; one instance per root."""
 
-    def __init__(self, root: etree._Element) -> None:
+    def __init__(self, root: etree._Element, budget: int) -> None:
         self.root = root
+        self._budget = budget  # characters still allowed
+        self._pending = 0  # characters in _parts
         self._root_size = -1  # text length of the root, measured when first needed
         self.blocks: list[RawBlock] = []
         self._parts: list[str] = []
@@ -60,15 +72,22 @@ class _Walker:
     def add(self, text: str | None) -> None:
         if text:
             self._parts.append(text)
+            self._pending += len(text)
+            if self._pending > self._budget:  # one endless paragraph: cut it and stop
+                self.flush()
+                raise _Full
             if self._in_link:
                 self._links += len(text.strip())
 
     def flush(self, kind: RawKind = "paragraph") -> None:
         if self._parts:
-            text = clean("".join(self._parts))
+            text = clean("".join(self._parts))[:self._budget]
             if text:
                 self.blocks.append(RawBlock(kind, text, self._links))
-        self._parts, self._links = [], 0
+                self._budget -= len(text)
+        self._parts, self._links, self._pending = [], 0, 0
+        if self._budget <= 0:
+            raise _Full
 
     def marked(self, node: etree._Element, kind: RawKind) -> None:
         """A heading or caption: its whole text as one block of that kind."""
@@ -128,12 +147,15 @@ class _Walker:
             self.children(node)
 
 
-def blocks_of(root: etree._Element) -> list[RawBlock]:
-    """The blocks under ``root`` in document order (``root`` itself is never skipped)."""
-    walker = _Walker(root)
+def blocks_of(root: etree._Element, budget: int = MAX_CHARS) -> list[RawBlock]:
+    """The blocks under ``root`` in document order (``root`` itself is never skipped), at most
+    ``budget`` characters of text in all (the walk stops there)."""
+    walker = _Walker(root, budget)
     try:
         walker.children(root)
+        walker.flush()
+    except _Full:
+        pass
     except RecursionError:  # absurdly deep trees: one block of whatever text there is
-        return [RawBlock("paragraph", clean(" ".join(root.itertext())), 0)]
-    walker.flush()
+        return [RawBlock("paragraph", clean(" ".join(root.itertext()))[:budget], 0)]
     return walker.blocks

@@ -9,6 +9,7 @@ words up), and joined by the siblings that score nearly as well (a body split by
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from lxml import etree
 
@@ -43,11 +44,12 @@ _SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
 _ITEMPROPS = etree.XPath("//*[@itemprop]")  # found in C; the few hits are then read in Python
 _BODY_PROPS = frozenset({"articlebody", "reviewbody"})
-_LINK_TEXT = etree.XPath("string-length(normalize-space(string()))")
-_LINKS = etree.XPath(".//a")
 _PARAGRAPHS = ("p", "pre", "blockquote", "td")
 _MIN_ITEMPROP_CHARS = 200
 _MIN_PARAGRAPH = 25
+# Enough paragraphs to find any real article (the longest real pages have a few hundred); a
+# hostile page of millions is not scored to the end.
+_MAX_PARAGRAPHS = 5000
 _PROSE = 100
 _CARDS = 3  # this many link cards of one shape make a teaser list
 _CARD_TEXT = 300  # a card's blurb is short
@@ -144,12 +146,17 @@ def _itemprop_roots(doc: etree._Element) -> list[etree._Element]:
     return found if size >= _MIN_ITEMPROP_CHARS else []
 
 
+def _ink(text: str) -> int:
+    """Characters of ``text`` that are not whitespace (str.count runs in C: no copy of the text)."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
+
+
 def link_density(node: etree._Element) -> float:
     """Share of ``node``'s text that sits inside links."""
-    total = len(" ".join(text_content(node).split()))
+    total = _ink(text_content(node))
     if not total:
         return 0.0
-    linked = sum(float(_LINK_TEXT(a)) for a in _LINKS(node))
+    linked = sum(_ink(text_content(a)) for a in node.iter("a"))
     return min(1.0, linked / total)
 
 
@@ -180,7 +187,7 @@ def _paragraph_scores(body: etree._Element) -> dict[etree._Element, float]:
     text written straight into a container between ``<br>`` credits that container."""
     scores: dict[etree._Element, float] = {}
     stop = body.getparent()
-    for p in body.iter(*_PARAGRAPHS):
+    for p in islice(body.iter(*_PARAGRAPHS), _MAX_PARAGRAPHS):
         points = _points(text_content(p))
         if points:
             _credit(scores, p.getparent(), points, stop)

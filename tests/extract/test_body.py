@@ -15,6 +15,7 @@ from lxml import etree
 
 from archive.extract import extract_warcs
 from archive.extract.body import ArticleBody, Block, extract_body, record_fields
+from archive.extract.bodyblocks import MAX_CHARS
 from archive.extract.parse import parse_html
 from tests.extract.conftest import Extract
 
@@ -193,6 +194,15 @@ def test_odd_markup_never_raises() -> None:
     node.text = PROSE
     assert extract_body(built).text == PROSE
     assert body_of(page(f"<p>{PROSE}<!-- note --><?pi x?></p>")).text == PROSE
+
+
+def test_text_is_capped_at_a_block_boundary_and_inside_one_endless_paragraph() -> None:
+    many = "".join(f"<p>{PROSE} {n}</p>" for n in range(2 * MAX_CHARS // len(PROSE)))
+    got = body_of(page(f"<article>{many}</article>"))
+    assert MAX_CHARS - len(PROSE) - 10 < sum(len(b.text) for b in got.blocks) <= MAX_CHARS
+    assert got.blocks[0].text == f"{PROSE} 0"
+    endless = body_of(page(f"<article><p>{PROSE}</p><p>{'word ' * MAX_CHARS}</p><p>{MORE}</p></article>"))
+    assert [len(b.text) for b in endless.blocks] == [len(PROSE), MAX_CHARS - len(PROSE)]
 
 
 # --- the record -----------------------------------------------------------------------------------
