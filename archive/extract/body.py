@@ -20,8 +20,9 @@ from archive.extract.dates import find_date
 
 # A date or byline line above the text is at most this long.
 _META_LINE = 120
-# Short blocks may repeat legitimately ("Yes.", a refrain); longer ones only by page furniture.
-_SHORT_REPEAT = 20
+# Short blocks may repeat legitimately (an interview's questions, a refrain); long ones only by page
+# furniture (a slideshow printing each caption twice).
+_SHORT_REPEAT = 60
 Kind = Literal["paragraph", "heading", "caption"]
 
 
