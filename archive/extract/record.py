@@ -14,6 +14,7 @@ import archive
 from archive.errors import ArchiveError, ExtractError
 from archive.extract import headline, heuristics, images, jsonld, meta, microdata, pagedates
 from archive.extract import values as v
+from archive.extract.body import record_fields as body_fields
 from archive.extract.decode import decode_body
 from archive.extract.parse import absolute, base_url, body_of, parse_html
 
@@ -24,7 +25,7 @@ FIELDS = (
     "mainEntityOfPage", "workTranslation", "translationOfWork", "sameAs", "license", "copyrightNotice",
 )
 _PLAIN_FIELDS = frozenset(FIELDS) - {"inLanguage"}  # inLanguage has its own precedence
-_KEY_ORDER = ("@context", "@type", *FIELDS, "url", "provenance")
+_KEY_ORDER = ("@context", "@type", *FIELDS, "articleBody", "hasPart", "url", "provenance")
 
 
 def _merge_images(chosen: list[dict[str, str]], page: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -227,6 +228,8 @@ def build(
         record["author"], fields["author"] = visible.found["author"], "heuristic"
     _add_images(record, fields, images.extract(_image_scope(doc, root), base, memo))
     _add_page_fields(record, fields, page, url)
+    for key, value in body_fields(doc).items():  # articleBody and its subheading/caption marks
+        record[key], fields[key] = value, "heuristic"
     record["url"] = url
     fields["url"] = "warc" if provenance and "warc" in provenance else "input"
     record["provenance"] = _provenance_block(fields, provenance)

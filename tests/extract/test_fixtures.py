@@ -60,8 +60,10 @@ def test_jsonld_wins_over_conflicting_opengraph(extract: Extract) -> None:
 
 def test_nothing_invented_on_a_page_without_metadata(extract: Extract) -> None:
     record = extract(page("no_metadata.html"), url="https://nothing.example/page")
-    assert set(record) <= {"@context", "@type", "url", "provenance", "wordCount"}
+    # articleBody is the page's own visible text (issue 15), never more than that.
+    assert set(record) <= {"@context", "@type", "url", "provenance", "wordCount", "articleBody"}
     assert record["wordCount"] == 8
+    assert record["articleBody"] == "just some words without any structure at all"
 
 
 def test_yoast_graph_references_are_resolved(extract: Extract) -> None:
