@@ -112,18 +112,21 @@ class _Worker:
     def batch(self, rows: list[int]) -> Outcome:
         """Hash these rows' files (in a pool thread); only problems come back, not digests."""
         out = Outcome(files=len(rows), problems=[])
+        rest = 0  # bytes read in blocks shorter than BLOCK_SIZE, which _read does not report
         for row in rows:
             want = [li for li in self._used if li.column.listed(row)]
-            out.size += self._check(row, want, out.problems)  # type: ignore[arg-type]
-        if self._progress is not None:
-            self._progress(out.size)
+            size = self._check(row, want, out.problems)  # type: ignore[arg-type]
+            out.size += size
+            rest += size % BLOCK_SIZE
+        if self._progress is not None and rest:
+            self._progress(rest)
         return out
 
     def _check(self, row: int, want: list[Listing], problems: list[Problem]) -> int:
         path = self._paths[row]
         hashers = [li.new() for li in want]
         try:
-            size = _read(self._beneath.open(path), hashers)
+            size = _read(self._beneath.open(path), hashers, self._progress)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             if is_link_error(exc):
@@ -141,8 +144,11 @@ class _Worker:
         return size
 
 
-def _read(fd: int, hashers: list[hashlib._Hash]) -> int:
-    """Feed the whole file ``fd`` to every hasher, one block at a time; closes ``fd``."""
+def _read(fd: int, hashers: list[hashlib._Hash], progress: Callable[[int], None] | None) -> int:
+    """Feed the whole file ``fd`` to every hasher, one block at a time; closes ``fd``.
+
+    ``progress`` hears of each whole block as it is read; the caller reports the rest (the
+    last, short block of each file) a batch at a time."""
     view = _buffer()
     size = 0
     try:
@@ -154,7 +160,9 @@ def _read(fd: int, hashers: list[hashlib._Hash]) -> int:
             for h in hashers:
                 h.update(block)
             size += n
-            if n < len(view):
+            if n == len(view) and progress is not None:
+                progress(n)
+            elif n < len(view):
                 # A short read from a regular file means end of file: skip the empty read that
                 # would confirm it (one syscall less per small file; 20,000-file bags notice).
                 break

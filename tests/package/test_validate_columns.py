@@ -1,0 +1,95 @@
+"""The columnar validator (issue 16): rows instead of per-file objects, with the same verdicts."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+from archive.package.hashing import BLOCK_SIZE
+from archive.package.manifest import format_manifest
+from archive.validate import validate_bag
+from archive.validate.columns import DigestColumn
+
+
+def make_bag(root: Path, files: dict[str, bytes]) -> Path:
+    """A BagIt 1.0 bag of exactly these payload files, sha256 and sha512 manifests."""
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    for alg in ("sha256", "sha512"):
+        table = {rel: hashlib.new(alg, data).hexdigest() for rel, data in files.items()}
+        (root / f"manifest-{alg}.txt").write_bytes(format_manifest(table))
+    (root / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    size = sum(len(d) for d in files.values())
+    (root / "bag-info.txt").write_text(f"Payload-Oxum: {size}.{len(files)}\n")
+    return root
+
+
+def test_progress_hears_of_every_byte_hashed_once(tmp_path: Path) -> None:
+    """Whole blocks are reported as read, the short rest a batch at a time: never twice."""
+    sizes = [0, 1, 100, BLOCK_SIZE - 1, BLOCK_SIZE, BLOCK_SIZE + 1, 3 * BLOCK_SIZE + 7] + [4096] * 300
+    files = {f"data/f{i:04d}.bin": bytes([i % 251]) * size for i, size in enumerate(sizes)}
+    bag = make_bag(tmp_path / "bag", files)
+    heard: list[int] = []
+    lock = threading.Lock()
+
+    def progress(n: int) -> None:
+        with lock:
+            heard.append(n)
+
+    report = validate_bag(bag, progress=progress)
+    assert report.valid, report.problems
+    assert report.bytes_hashed == sum(sizes) == sum(heard)
+    assert heard.count(BLOCK_SIZE) >= 5  # the large files' blocks came one by one, as read
+
+
+def test_a_changed_large_file_and_a_changed_small_one_are_both_named(tmp_path: Path) -> None:
+    files = {"data/big.bin": b"b" * (2 * BLOCK_SIZE + 3), "data/small.txt": b"small"}
+    bag = make_bag(tmp_path / "bag", files)
+    (bag / "data/big.bin").write_bytes(b"B" * (2 * BLOCK_SIZE + 3))
+    (bag / "data/small.txt").write_bytes(b"SMALL")
+    report = validate_bag(bag)
+    changed = {(p.path, p.algorithm) for p in report.problems if p.kind == "checksum-mismatch"}
+    assert changed == {(rel, alg) for rel in files for alg in ("sha256", "sha512")}
+
+
+def test_plain_non_ascii_names_are_no_collision_but_case_twins_are(tmp_path: Path) -> None:
+    files = {"data/données.txt": b"1", "data/ünïcode/ça.txt": b"2", "data/plain.txt": b"3",
+             "data/Readme.txt": b"4", "data/readme.txt": b"5", "data/É.txt": b"6", "data/é.txt": b"7"}
+    report = validate_bag(make_bag(tmp_path / "bag", files))
+    collisions = {w.path for w in report.warnings if w.kind == "case-collision"}
+    assert collisions == {"data/readme.txt", "data/é.txt"}, report.warnings
+    assert report.valid
+
+
+def test_housekeeping_files_are_found_among_many(tmp_path: Path) -> None:
+    files = {f"data/d{i // 100}/f{i:04d}.txt": b"x" for i in range(700)}
+    files["data/d3/Thumbs.db"] = b"thumbs"
+    files["data/.DS_Store"] = b"ds"
+    files["data/d1/not-thumbs.dbx"] = b"no"
+    report = validate_bag(make_bag(tmp_path / "bag", files))
+    assert {w.path for w in report.warnings if w.kind == "system-file"} == {"data/d3/Thumbs.db", "data/.DS_Store"}
+
+
+def test_a_missing_file_among_ordinary_lines_is_named_once_with_both_manifests(tmp_path: Path) -> None:
+    files = {f"data/f{i:04d}.txt": str(i).encode() for i in range(500)}
+    bag = make_bag(tmp_path / "bag", files)
+    (bag / "data/f0250.txt").unlink()
+    report = validate_bag(bag, fast=True)
+    missing = [p for p in report.problems if p.kind == "missing"]
+    assert [p.path for p in missing] == ["data/f0250.txt"]
+    assert "manifest-sha256.txt" in missing[0].detail and "manifest-sha512.txt" in missing[0].detail
+
+
+def test_a_digest_column_lists_rows_once() -> None:
+    index = {"data/a": 0, "data/b": 1, "data/c": 2}
+    column = DigestColumn(index, list(index), 2)
+    assert column.add_rows([0, 2], ["aaaa", "cccc"])
+    assert not column.add_rows([1, 1], ["bbbb", "bbbb"])  # twice in one call: nothing listed
+    assert not column.add_rows([1, 2], ["bbbb", "cccc"])  # row 2 is listed already: nothing listed
+    assert "data/b" not in column and len(column) == 2
+    column["data/gone"] = b"\x01\x02"
+    assert column["data/c"] == b"\xcc\xcc" and column.get("data/gone") == b"\x01\x02"
+    assert list(column) == ["data/a", "data/c", "data/gone"] and column.absent == {"data/gone": b"\x01\x02"}
+    assert column.unlisted_rows([0, 1, 2]) == [1]
