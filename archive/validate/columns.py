@@ -10,8 +10,11 @@ never looked up) are the rare case and stay in a small dict.
 from __future__ import annotations
 
 from array import array
-from collections import deque
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.validate.inventory import Inventory
 
 _UNLISTED = -1
 
@@ -23,22 +26,22 @@ class DigestColumn:
     line-by-line reader; the bulk reader and the fixity check use the row-level methods.
     """
 
-    def __init__(self, index: dict[str, int], paths: Sequence[str], digest_size: int) -> None:
-        self._index = index
-        self._paths = paths
+    def __init__(self, inv: Inventory, digest_size: int) -> None:
+        self._row = inv.row
+        self._paths = inv.paths
         self.digest_size = digest_size
-        self._pos = array("i", [_UNLISTED]) * len(paths)  # row -> digest number, or -1
+        self._pos = array("i", [_UNLISTED]) * len(self._paths)  # row -> digest number, or -1
         self._digests = bytearray()
         self.absent: dict[str, bytes] = {}  # listed, but not a file the walk found
         self.listed_rows = 0
 
     # -- the mapping interface -------------------------------------------------------------
     def __contains__(self, path: object) -> bool:
-        row = self._index.get(path) if isinstance(path, str) else None
+        row = self._row(path) if isinstance(path, str) else None
         return self._pos[row] != _UNLISTED if row is not None else path in self.absent
 
     def get(self, path: str, default: bytes | None = None) -> bytes | None:
-        row = self._index.get(path)
+        row = self._row(path)
         if row is None:
             return self.absent.get(path, default)
         return self.digest(row) if self._pos[row] != _UNLISTED else default
@@ -50,7 +53,7 @@ class DigestColumn:
         return found
 
     def __setitem__(self, path: str, digest: bytes) -> None:
-        row = self._index.get(path)
+        row = self._row(path)
         if row is None:
             self.absent[path] = digest
         else:
@@ -88,19 +91,26 @@ class DigestColumn:
         self._digests += digest
         self.listed_rows += 1
 
-    def add_rows(self, rows: list[int], hex_digests: list[str]) -> bool:
+    def add_rows(self, rows: Sequence[int], hex_digests: list[str]) -> bool:
         """List ``rows`` with these digests at once, in C loops; False, changing nothing, when
         a row is listed already or twice here (the caller then reads the lines one by one,
         which names each duplicate)."""
-        pos = self._pos
         if not rows:
             return True
-        if len(set(rows)) != len(rows) or max(map(pos.__getitem__, rows)) != _UNLISTED:
+        pos = self._pos
+        if isinstance(rows, range):  # a run of rows (the usual, sorted manifest): no duplicates
+            if max(pos[rows.start:rows.stop]) != _UNLISTED:
+                return False
+        elif len(set(rows)) != len(rows) or max(map(pos.__getitem__, rows)) != _UNLISTED:
             return False
-        blob = bytes.fromhex("".join(hex_digests))
         first = len(self._digests) // self.digest_size
-        self._digests += blob
-        deque(map(pos.__setitem__, rows, range(first, first + len(rows))), maxlen=0)
+        self._digests += bytes.fromhex("".join(hex_digests))
+        numbers = array("i", range(first, first + len(rows)))
+        if isinstance(rows, range):
+            pos[rows.start:rows.stop] = numbers
+        else:
+            for row, number in zip(rows, numbers):
+                pos[row] = number
         self.listed_rows += len(rows)
         return True
 

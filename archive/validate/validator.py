@@ -229,7 +229,7 @@ def _read_manifests(st: _State) -> list[_Manifest]:
                                              f"(supported: {', '.join(SUPPORTED_ALGORITHMS)})")
             continue
         digest_len = len(_empty_digest(alg))
-        man = _Manifest(name, alg, tag, DigestColumn(st.inv.index, st.inv.paths, digest_len // 2))
+        man = _Manifest(name, alg, tag, DigestColumn(st.inv, digest_len // 2))
         raw_seen: dict[str, str] = {}  # only paths whose manifest spelling differs from the key
         if _stream_common_lines(st, man, digest_len, raw_seen):
             manifests.append(man)
@@ -339,15 +339,13 @@ def _list_ordinary(st: _State, man: _Manifest, text: str, paths: list[str], dige
         return False
     if not man.tag and not all(map(str.startswith, paths, repeat("data/"))):
         return False
-    rows = list(map(st.inv.index.get, paths))
-    if None in rows:
-        return False
-    return man.entries.add_rows(rows, digests)  # type: ignore[arg-type]  # no None, checked above
+    rows = st.inv.rows(paths)
+    return rows is not None and man.entries.add_rows(rows, digests)
 
 
 def _list_line(st: _State, man: _Manifest, number: int, digest: str, path: str, raw_seen: dict[str, str],
                digest_len: int) -> None:
-    row = st.inv.index.get(path)
+    row = st.inv.row(path)
     # (A walked name never starts with "./", so a path found in the inventory needs no such check.)
     if (row is not None and not man.entries.listed(row) and "%" not in path and path[0] != "*"
             and (man.tag or path.startswith("data/"))):
@@ -378,22 +376,26 @@ def _add_entry(st: _State, man: _Manifest, line: ManifestLine, raw_seen: dict[st
         st.problem(line.path, k.BAD_MANIFEST_LINE,
                    f"{man.name} line {line.lineno}: payload manifests may only list files under data/")
         return
-    key = line.path if line.path in st.inv.index else (st.inv.lookup(line.path) or line.path)
+    key = st.inv.lookup(line.path) or line.path
     if key != line.path:
         st.warn(line.path, k.NORMALIZATION,
                 f"{man.name} line {line.lineno}: matches {key!r} only after Unicode normalization")
     if key in man.entries:
-        where = f"{man.name} line {line.lineno}"
-        if man.entries[key] != bytes.fromhex(line.digest):
-            st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed again with a different {man.algorithm} digest")
-        elif line.path == raw_seen.get(key, key) and st.strict:
-            st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed twice (RFC 8493 allows one line per file)")
-        else:
-            st.warn(key, k.DUPLICATE_ENTRY, f"{where}: listed twice with the same digest")
+        _listed_again(st, man, line, key, raw_seen)
         return
     man.entries[key] = bytes.fromhex(line.digest)
     if line.path != key:
         raw_seen[key] = line.path
+
+
+def _listed_again(st: _State, man: _Manifest, line: ManifestLine, key: str, raw_seen: dict[str, str]) -> None:
+    where = f"{man.name} line {line.lineno}"
+    if man.entries[key] != bytes.fromhex(line.digest):
+        st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed again with a different {man.algorithm} digest")
+    elif line.path == raw_seen.get(key, key) and st.strict:
+        st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed twice (RFC 8493 allows one line per file)")
+    else:
+        st.warn(key, k.DUPLICATE_ENTRY, f"{where}: listed twice with the same digest")
 
 
 def _empty_digest(alg: str) -> str:
@@ -461,10 +463,9 @@ def _unlisted_payload(st: _State, man: _Manifest) -> set[str]:
     """The payload files ``man`` does not list (nearly always none, found without a scan: a
     payload manifest lists only data/ paths, so listing as many rows as there are payload
     files means listing them all)."""
-    payload = st.inv.payload()
-    if man.entries.listed_rows == len(payload):
+    rows = st.inv.payload_rows()
+    if man.entries.listed_rows == len(rows):
         return set()
-    rows = [st.inv.index[p] for p in payload]
     return {st.inv.paths[row] for row in man.entries.unlisted_rows(rows)}
 
 
@@ -479,7 +480,7 @@ def _warn_case_collisions(st: _State) -> None:
         return
     folded = [unicodedata.normalize("NFC", p).lower() for p in odd]
     counts = Counter(folded)
-    hits = {key for path, key in zip(odd, folded) if counts[key] > 1 or (key != path and key in st.inv.index)}
+    hits = {key for path, key in zip(odd, folded) if counts[key] > 1 or (key != path and st.inv.row(key) is not None)}
     if not hits:
         return
     first: dict[str, str] = {}
