@@ -113,20 +113,22 @@ class _Worker:
         """Hash these rows' files (in a pool thread); only problems come back, not digests."""
         out = Outcome(files=len(rows), problems=[])
         rest = 0  # bytes read in blocks shorter than BLOCK_SIZE, which _read does not report
+        view = _buffer()
+        listed = [(li, li.column.listed) for li in self._used]
         for row in rows:
-            want = [li for li in self._used if li.column.listed(row)]
-            size = self._check(row, want, out.problems)  # type: ignore[arg-type]
+            want = [li for li, is_listed in listed if is_listed(row)]
+            size = self._check(row, want, out.problems, view)  # type: ignore[arg-type]
             out.size += size
             rest += size % BLOCK_SIZE
         if self._progress is not None and rest:
             self._progress(rest)
         return out
 
-    def _check(self, row: int, want: list[Listing], problems: list[Problem]) -> int:
+    def _check(self, row: int, want: list[Listing], problems: list[Problem], view: memoryview) -> int:
         path = self._paths[row]
         hashers = [li.new() for li in want]
         try:
-            size = _read(self._beneath.open(path), hashers, self._progress)
+            size = _read(self._beneath.open(path), hashers, view, self._progress)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             if is_link_error(exc):
@@ -144,12 +146,11 @@ class _Worker:
         return size
 
 
-def _read(fd: int, hashers: list[hashlib._Hash], progress: Callable[[int], None] | None) -> int:
+def _read(fd: int, hashers: list[hashlib._Hash], view: memoryview, progress: Callable[[int], None] | None) -> int:
     """Feed the whole file ``fd`` to every hasher, one block at a time; closes ``fd``.
 
     ``progress`` hears of each whole block as it is read; the caller reports the rest (the
     last, short block of each file) a batch at a time."""
-    view = _buffer()
     size = 0
     try:
         while True:

@@ -22,6 +22,7 @@ from pathlib import Path
 from archive.errors import Problem
 from archive.validate.report import SPECIAL_FILE, SYMLINK, UNREADABLE, quoted
 
+S_ISREG, S_ISDIR = stat.S_ISREG, stat.S_ISDIR
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 
@@ -101,10 +102,12 @@ class Inventory:
         return sum(self.sizes[rows.start:rows.stop])
 
 
-# One listed name: (sort key, name, mode, size). Folders sort as "name/", so that walking them
-# depth first in this order lists full paths in sorted order (a folder's paths all start with
-# "name/", and compare with a sibling's exactly as "name/" does).
-_Entry = tuple[str, str, int, int]
+# What a folder holds, in sorted order: runs of regular files (their paths and sizes, added to
+# the inventory a run at a time) between its subfolders (by path). Folders sort as "name/", so
+# walking them depth first in this order lists full paths in sorted order (a folder's paths all
+# start with "name/", and compare with a sibling's exactly as "name/" does).
+_Run = tuple[list[str], list[int]]
+_Part = str | _Run
 
 
 def take_inventory(root: Path) -> Inventory:
@@ -117,30 +120,26 @@ def take_inventory(root: Path) -> Inventory:
     inv = Inventory()
     root_fd = os.open(root, os.O_RDONLY | _DIRECTORY)
     try:
-        stack: list[tuple[str, Iterator[_Entry]]] = [("", iter(_listing(inv, root_fd, "")))]
+        stack: list[Iterator[_Part]] = [iter(_listing(inv, root_fd, ""))]
         while stack:
-            rel_dir, entries = stack[-1]
-            entry = next(entries, None)
-            if entry is None:
+            part = next(stack[-1], None)
+            if part is None:
                 stack.pop()
-                continue
-            _, name, mode, size = entry
-            rel = f"{rel_dir}/{name}" if rel_dir else name
-            if stat.S_ISREG(mode):
-                inv.paths.append(rel)
-                inv.sizes.append(size)
-            elif stat.S_ISDIR(mode):
-                stack.append((rel, iter(_open_and_list(inv, root_fd, rel))))
+            elif isinstance(part, str):
+                stack.append(iter(_open_and_list(inv, root_fd, part)))
+            else:
+                inv.paths += part[0]
+                inv.sizes.extend(part[1])
     finally:
         os.close(root_fd)
     return inv
 
 
-def _open_and_list(inv: Inventory, root_fd: int, rel_dir: str) -> list[_Entry]:
+def _open_and_list(inv: Inventory, root_fd: int, rel_dir: str) -> list[_Part]:
     fd = root_fd
     try:
-        for part in rel_dir.split("/"):
-            fd, above = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=fd), fd
+        for name in rel_dir.split("/"):
+            fd, above = os.open(name, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=fd), fd
             if above != root_fd:
                 os.close(above)
     except OSError as exc:
@@ -154,32 +153,36 @@ def _open_and_list(inv: Inventory, root_fd: int, rel_dir: str) -> list[_Entry]:
         os.close(fd)
 
 
-def _listing(inv: Inventory, fd: int, rel_dir: str) -> list[_Entry]:
+def _listing(inv: Inventory, fd: int, rel_dir: str) -> list[_Part]:
     """The folder ``fd``'s names, sorted, each ``lstat``-ed (links and special files become
     problems here, and are left out)."""
-    out: list[_Entry] = []
     prefix = f"{rel_dir}/" if rel_dir else ""
     try:
         with os.scandir(fd) as it:
-            listed = list(it)
+            listed = sorted(it, key=_sort_key)
     except OSError as exc:
         inv.problems.append(Problem(rel_dir or ".", UNREADABLE, f"cannot list folder: {exc.strerror}"))
-        return out
-    for entry in sorted(listed, key=_sort_key):
-        name = entry.name
+        return []
+    parts: list[_Part] = []
+    paths: list[str] = []
+    sizes: list[int] = []
+    for entry in listed:
+        rel = prefix + entry.name
         try:
             st = entry.stat(follow_symlinks=False)  # fstatat on the folder's descriptor
         except OSError as exc:
-            inv.problems.append(Problem(prefix + name, UNREADABLE, exc.strerror or str(exc)))
+            inv.problems.append(Problem(rel, UNREADABLE, exc.strerror or str(exc)))
             continue
-        mode = st.st_mode
-        if stat.S_ISDIR(mode):
-            out.append((name + "/", name, mode, 0))
-        elif stat.S_ISREG(mode):
-            out.append((name, name, mode, st.st_size))
+        if S_ISREG(st.st_mode):
+            paths.append(rel)
+            sizes.append(st.st_size)
+        elif S_ISDIR(st.st_mode):
+            parts += [(paths, sizes), rel]
+            paths, sizes = [], []
         else:
-            inv.problems.append(_odd_entry(name, fd, prefix + name, mode))
-    return out
+            inv.problems.append(_odd_entry(entry.name, fd, rel, st.st_mode))
+    parts.append((paths, sizes))
+    return parts
 
 
 def _sort_key(entry: os.DirEntry[str]) -> str:
