@@ -118,7 +118,11 @@ def take_inventory(root: Path) -> Inventory:
     ``lstat``-ed relative to its descriptor: one name looked up per file, not the whole path.
     """
     inv = Inventory()
-    root_fd = os.open(root, os.O_RDONLY | _DIRECTORY)
+    try:
+        root_fd = os.open(root, os.O_RDONLY | _DIRECTORY)
+    except OSError as exc:
+        inv.problems.append(Problem(".", UNREADABLE, f"cannot list folder: {exc.strerror}"))
+        return inv
     try:
         stack: list[Iterator[_Part]] = [iter(_listing(inv, root_fd, ""))]
         while stack:

@@ -6,6 +6,8 @@ import hashlib
 import threading
 from pathlib import Path
 
+import pytest
+
 from archive.package.hashing import BLOCK_SIZE
 from archive.package.manifest import format_manifest
 from archive.validate import validate_bag
@@ -120,3 +122,28 @@ def test_a_manifest_in_no_particular_order_reads_the_same(tmp_path: Path) -> Non
     report = validate_bag(bag)
     assert {(p.path, p.kind) for p in report.problems} == {("data/d3/f0010.txt", "checksum-mismatch")}
     assert report.files_checked == 900
+
+
+def test_a_folder_swapped_for_a_link_during_the_walk_is_not_followed(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk lists the bag's top folder, then someone replaces data/ with a link to a folder
+    outside: the walk must refuse the link, not list (and later read) what it points to."""
+    from archive.validate import inventory
+
+    bag = make_bag(tmp_path / "bag", {"data/a.txt": b"a"})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"secret")
+    listing = inventory._listing
+
+    def swap_after_top(inv: inventory.Inventory, fd: int, rel_dir: str) -> list[object]:
+        parts = listing(inv, fd, rel_dir)
+        if rel_dir == "":
+            (bag / "data").rename(tmp_path / "data-moved")
+            (bag / "data").symlink_to(outside, target_is_directory=True)
+        return parts  # type: ignore[return-value]
+
+    monkeypatch.setattr(inventory, "_listing", swap_after_top)
+    inv = take_inventory(bag)
+    assert not any("secret" in p for p in inv.paths), inv.paths
+    assert [(p.path, p.kind) for p in inv.problems] == [("data", "unreadable")]
