@@ -6,6 +6,7 @@ repository audit's memory as the number of bags grows.
     .venv/bin/python bench/bench_fixity_scale.py --files 100000 --full --bagit   # + bagit-python
     .venv/bin/python bench/bench_fixity_scale.py --bags 1000,10000         # audit memory vs bag count
     .venv/bin/python bench/bench_fixity_scale.py --throughput 100,40       # audit vs the hashing limit
+    .venv/bin/python bench/bench_fixity_scale.py --throughput 1000,20 --kill --dir /tmp   # 20 GiB, + resume
 
 Every figure comes from a child process: wall time, and peak RSS from GNU time (``%M``). Nothing
 is asserted; ratios and figures are printed. Not part of the test suite.
@@ -141,9 +142,10 @@ with ThreadPoolExecutor(2) as pool:
 """
 
 
-def bench_throughput(root: Path, bags: int, mib: int, runs: int = 3) -> None:
+def bench_throughput(root: Path, bags: int, mib: int, runs: int = 3, kill: bool = False) -> None:
     """An audit of ``bags`` bags of one ``mib`` MiB file each vs a one-pass, two-thread hash of
-    the same files (this machine's practical limit)."""
+    the same files (this machine's practical limit); with ``kill``, an audit SIGKILLed halfway
+    and resumed."""
     from bench_validate import _write_random_ish  # the same incompressible-looking bytes
 
     from archive.package import BagInfo, build_bag
@@ -171,7 +173,45 @@ def bench_throughput(root: Path, bags: int, mib: int, runs: int = 3) -> None:
     print(f"  one-pass reference (2 threads)      {ref:6.2f} s   runs {' '.join(f'{t:.2f}' for t in ref_t)}")
     print(f"  archive audit --processes 2         {aud:6.2f} s   runs {' '.join(f'{t:.2f}' for t in audit_t)}"
           f"   share of the limit {ref / aud:.2f}")
+    if kill:
+        kill_and_resume(root, store, bags)
     shutil.rmtree(store)
+
+
+def _events(log: Path) -> list[str]:
+    """The bags the audit log has a fixity event for, in order (a torn last line is not one)."""
+    out = []
+    for line in log.read_text(encoding="utf-8").splitlines() if log.exists() else []:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        out += [o["linkingObjectIdentifierValue"] for o in event.get("linkingObjectIdentifier", [])]
+    return out
+
+
+def kill_and_resume(root: Path, store: Path, bags: int) -> None:
+    """SIGKILL an audit once half the bags have events, then rerun it: the rerun must hash only
+    the bags without an event, and the log must end with exactly one event per bag."""
+    import signal
+
+    log = root / "tp-kill.jsonl"
+    cmd = [ARCHIVE, "audit", str(store), "--log", str(log), "--quiet", "--json", "--processes", "2"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and len(_events(log)) < bags // 2:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    first = time.perf_counter() - t0
+    before = _events(log)
+    secs, _, rc, out = timed(cmd)
+    doc = json.loads(out) if out.strip() else {}
+    after = _events(log)
+    print(f"  SIGKILL after {first:.1f} s with {len(before)} of {bags} bags done; the rerun took {secs:.1f} s, "
+          f"exit {rc}: skipped {doc.get('skipped')}, hashed {doc.get('checked')} "
+          f"({doc.get('bytes', 0) / 2**30:.1f} GiB); log: {len(after)} events for {len(set(after))} bags"
+          f"{'' if len(after) == len(set(after)) == bags else '  !! not one event per bag'}")
 
 
 def main() -> int:
@@ -181,6 +221,8 @@ def main() -> int:
     ap.add_argument("--bagit", action="store_true", help="and bagit-python's full validation of it")
     ap.add_argument("--bags", help="comma-separated bag counts for the audit benchmark (e.g. 1000,10000)")
     ap.add_argument("--throughput", metavar="BAGS,MIB", help="audit throughput vs the hashing limit, e.g. 100,40")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs of each side for --throughput (median)")
+    ap.add_argument("--kill", action="store_true", help="with --throughput: SIGKILL an audit halfway, resume it")
     ap.add_argument("--dir", type=Path, help="where to build (default: a temp folder)")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-fixity-", dir=args.dir))
@@ -192,7 +234,7 @@ def main() -> int:
             bench_bags(root, [int(c) for c in args.bags.split(",")])
         if args.throughput:
             count, mib = (int(x) for x in args.throughput.split(","))
-            bench_throughput(root, count, mib)
+            bench_throughput(root, count, mib, args.runs, args.kill)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -21,6 +21,7 @@ from archive.extract.bodyscan import (
     is_teaser_list,
 )
 from archive.extract.parse import clean, text_content
+from archive.lxmltyped import itertext
 
 RawKind = Literal["paragraph", "heading", "caption"]
 
@@ -157,5 +158,5 @@ def blocks_of(root: etree._Element, budget: int = MAX_CHARS) -> list[RawBlock]:
     except _Full:
         pass
     except RecursionError:  # absurdly deep trees: one block of whatever text there is
-        return [RawBlock("paragraph", clean(" ".join(root.itertext()))[:budget], 0)]
+        return [RawBlock("paragraph", clean(" ".join(itertext(root)))[:budget], 0)]
     return walker.blocks

@@ -14,6 +14,7 @@ from itertools import islice
 from lxml import etree
 
 from archive.extract.parse import body_of, text_content
+from archive.lxmltyped import ElementXPath
 
 # Furniture named in class/id, matched anywhere in the word ("sharebar", "related-posts"), in the
 # languages such names are written in: English, German, French, Spanish/Portuguese, Italian,
@@ -42,7 +43,7 @@ _HIDDEN_CLASS = re.compile(
 # Prose has sentences: a full stop (or the CJK/Arabic/Devanagari one) at a word's end.
 _SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
-_ITEMPROPS = etree.XPath("//*[@itemprop]")  # found in C; the few hits are then read in Python
+_ITEMPROPS = ElementXPath("//*[@itemprop]")  # found in C; the few hits are then read in Python
 _BODY_PROPS = frozenset({"articlebody", "reviewbody"})
 _PARAGRAPHS = ("p", "pre", "blockquote", "td")
 _MIN_ITEMPROP_CHARS = 200
@@ -124,7 +125,7 @@ def is_hidden(node: etree._Element) -> bool:
     if cls and _HIDDEN_CLASS.search(cls.lower()):
         return True
     style = node.get("style")
-    return bool(style) and bool(_HIDDEN_STYLE.search(style.lower()))
+    return style is not None and _HIDDEN_STYLE.search(style.lower()) is not None
 
 
 def _outermost(found: list[etree._Element]) -> list[etree._Element]:
@@ -191,8 +192,8 @@ def _paragraph_scores(body: etree._Element) -> dict[etree._Element, float]:
         points = _points(text_content(p))
         if points:
             _credit(scores, p.getparent(), points, stop)
-    for parent in {br.getparent() for br in body.iter("br")} - {None}:
-        if parent.tag not in _PARAGRAPHS:
+    for parent in {br.getparent() for br in body.iter("br")}:
+        if parent is not None and parent.tag not in _PARAGRAPHS:
             points = _points(_direct_text(parent))
             if points:
                 _credit(scores, parent, points, stop)
@@ -274,7 +275,10 @@ def _with_siblings(best: etree._Element, final: dict[etree._Element, float]) -> 
 def page_body(el: etree._Element) -> etree._Element:
     """The ``<body>`` of ``el``'s document (the root element when there is none)."""
     doc = el.getroottree().getroot()
-    return el if doc is None else (body_of(doc) if body_of(doc) is not None else doc)
+    if doc is None:
+        return el
+    body = body_of(doc)
+    return doc if body is None else body
 
 
 def article_roots(tree: etree._Element) -> list[etree._Element]:

@@ -10,23 +10,20 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 import unicodedata
 import warnings
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any, TypeVar
 
-from archive.beneath import Beneath, is_link_error, open_file_beneath
+from archive.beneath import Beneath, open_file_beneath
 from archive.errors import BagError, Problem
 from archive.package.baginfo import TagLineError, parse_tag_lines
 from archive.package.hashing import (
     SUPPORTED_ALGORITHMS,
-    FileDigests,
-    hash_stream,  # the one-pass digest loop, fed from an fd opened here
-    ordered_map,
 )
 from archive.package.manifest import (
     ManifestLine,
@@ -37,11 +34,13 @@ from archive.package.manifest import (
 )
 from archive.package.profile import PROFILE_IDENTIFIER, PROFILE_PATH
 from archive.validate import report as k
+from archive.validate.columns import DigestColumn
 from archive.validate.declaration import Declaration, parse_declaration
+from archive.validate.fixity import Listing, check_fixity
 from archive.validate.inventory import Inventory, take_inventory
 from archive.validate.paths import unsafe_reason
 from archive.validate.profile import check_profile, load_profile, profile_identifier
-from archive.validate.report import DigestProblem, ValidationReport, not_checked, quoted, utf8_safe
+from archive.validate.report import ValidationReport, not_checked, quoted, utf8_safe
 
 _MANIFEST = re.compile(r"^(tag)?manifest-([A-Za-z0-9]+)\.txt$")
 _OXUM = re.compile(r"^([0-9]+)\.([0-9]+)$")
@@ -55,8 +54,8 @@ class _Manifest:
     name: str
     algorithm: str
     tag: bool
-    # on-disk-or-decoded path -> digest, as bytes: half the size of hex text, for millions of lines
-    entries: dict[str, bytes] = field(default_factory=dict)
+    # on-disk-or-decoded path -> digest bytes, in columns over the inventory's rows
+    entries: DigestColumn
 
 
 @dataclass
@@ -235,9 +234,9 @@ def _read_manifests(st: _State) -> list[_Manifest]:
             st.problem(name, k.BAD_MANIFEST, f"unsupported algorithm {quoted(alg)}; cannot verify these files "
                                              f"(supported: {', '.join(SUPPORTED_ALGORITHMS)})")
             continue
-        man = _Manifest(name, alg, tag)
-        raw_seen: dict[str, str] = {}  # only paths whose manifest spelling differs from the key
         digest_len = len(_empty_digest(alg))
+        man = _Manifest(name, alg, tag, DigestColumn(st.inv, digest_len // 2))
+        raw_seen: dict[str, str] = {}  # only paths whose manifest spelling differs from the key
         if _stream_common_lines(st, man, digest_len, raw_seen):
             manifests.append(man)
             continue
@@ -262,13 +261,13 @@ def _read_manifests(st: _State) -> list[_Manifest]:
     return manifests
 
 
-_COMMON_LINES: dict[int, re.Pattern[str]] = {}
-_CHUNK = 8 << 20  # manifest bytes read at a time by the bulk reader
+_COMMON_LINES: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
+_CHUNK = 2 << 20  # manifest bytes read at a time by the bulk reader (its lists of lines are transient)
 _UTF8 = ("utf-8",)  # where a LF byte is always a line end, so bytes can be cut there
 
 
 def _stream_common_lines(st: _State, man: _Manifest, digest_len: int, raw_seen: dict[str, str]) -> bool:
-    """Read a UTF-8 manifest of common lines (see ``_read_common_lines``) 8 MiB at a time.
+    """Read a UTF-8 manifest of common lines (see ``_read_common_lines``) 2 MiB at a time.
 
     A million-line manifest is 100-170 MB: held whole, as bytes and as text, it would be most
     of the validator's peak memory. False, with nothing kept, for anything else (another
@@ -315,35 +314,52 @@ def _read_common_lines(st: _State, man: _Manifest, text: str, digest_len: int, r
     blank line) in bulk; the number of lines, or None when some line is not of that form (the
     caller then undoes what was read, see ``_undo``). ``first``: lines before this text.
 
-    One regex pass in C finds every line; the loop then does per line only what the ordinary
-    line needs: a path that names a file the walk found, is safe by construction (the walk only
-    lists names inside the bag), and needs no decoding. Any other line goes through
-    ``_add_entry`` with its line number, so every problem is still named exactly as before.
+    Two regex passes in C find every line's digest and path; when every path names a file the
+    walk found, once, with nothing to decode, the whole text is listed by C loops
+    (``_list_ordinary``). Otherwise each line goes through ``_list_line``, so every problem is
+    still named exactly as before, with its line number.
     """
     if "\r" in text or "\n\n" in text or text.startswith("\n"):
         return None
-    pattern = _COMMON_LINES.get(digest_len)
-    if pattern is None:
-        pattern = _COMMON_LINES[digest_len] = re.compile(
-            rf"^([0-9A-Fa-f]{{{digest_len}}})[ \t]+(.+)$", re.MULTILINE)
-    files, entries, intern, fromhex = st.inv.files, man.entries, sys.intern, bytes.fromhex
-    payload = not man.tag
-    count = 0
-    # finditer, not findall: a list of every line's groups would double the peak memory.
-    for count, match in enumerate(pattern.finditer(text), start=1):
-        digest, path = match.groups()
-        # (A walked name never starts with "./", so a path found in ``files`` needs no such check.)
-        if (path in files and path not in entries and "%" not in path and path[0] != "*"
-                and (not payload or path.startswith("data/"))):
-            # Interned: the inventory and every manifest share one string per path.
-            entries[intern(path)] = fromhex(digest)
-        else:
-            line = next(iter(parse_manifest(f"{digest} {path}")))
-            assert isinstance(line, ManifestLine)  # the regex above accepted it
-            _add_entry(st, man, line._replace(lineno=first + count), raw_seen, digest_len)
-    if count != text.count("\n") + (0 if not text or text.endswith("\n") else 1):
+    patterns = _COMMON_LINES.get(digest_len)
+    if patterns is None:
+        patterns = _COMMON_LINES[digest_len] = (
+            re.compile(rf"^[0-9A-Fa-f]{{{digest_len}}}[ \t]+(.+)$", re.MULTILINE),
+            re.compile(rf"^([0-9A-Fa-f]{{{digest_len}}})[ \t]+.+$", re.MULTILINE))
+    paths = patterns[0].findall(text)
+    if len(paths) != text.count("\n") + (0 if not text or text.endswith("\n") else 1):
         return None  # some line is not of the common form (and line numbers would be off)
-    return count
+    digests = patterns[1].findall(text)
+    if not _list_ordinary(st, man, text, paths, digests):
+        for number, (digest, path) in enumerate(zip(digests, paths, strict=False), start=first + 1):
+            _list_line(st, man, number, digest, path, raw_seen, digest_len)
+    return len(paths)
+
+
+def _list_ordinary(st: _State, man: _Manifest, text: str, paths: list[str], digests: list[str]) -> bool:
+    """List every line at once when each is ordinary: its path a file the walk found (so safe
+    by construction: the walk lists only names inside the bag), not percent-encoded, no
+    md5sum ``*``, under data/ in a payload manifest, and no path listed twice. False, with
+    nothing listed, otherwise."""
+    if "%" in text or "*" in text:
+        return False
+    if not man.tag and not all(map(str.startswith, paths, repeat("data/"))):
+        return False
+    rows = st.inv.rows(paths)
+    return rows is not None and man.entries.add_rows(rows, digests)
+
+
+def _list_line(st: _State, man: _Manifest, number: int, digest: str, path: str, raw_seen: dict[str, str],
+               digest_len: int) -> None:
+    row = st.inv.row(path)
+    # (A walked name never starts with "./", so a path found in the inventory needs no such check.)
+    if (row is not None and not man.entries.listed(row) and "%" not in path and path[0] != "*"
+            and (man.tag or path.startswith("data/"))):
+        man.entries.set_row(row, bytes.fromhex(digest))
+        return
+    line = next(iter(parse_manifest(f"{digest} {path}")))
+    assert isinstance(line, ManifestLine)  # the regex accepted it
+    _add_entry(st, man, line._replace(lineno=number), raw_seen, digest_len)
 
 
 def _add_entry(st: _State, man: _Manifest, line: ManifestLine, raw_seen: dict[str, str],  # noqa: C901 (issue 12: split into named steps after the merge)
@@ -366,22 +382,26 @@ def _add_entry(st: _State, man: _Manifest, line: ManifestLine, raw_seen: dict[st
         st.problem(line.path, k.BAD_MANIFEST_LINE,
                    f"{man.name} line {line.lineno}: payload manifests may only list files under data/")
         return
-    key = line.path if line.path in st.inv.files else (st.inv.lookup(line.path) or line.path)
+    key = st.inv.lookup(line.path) or line.path
     if key != line.path:
         st.warn(line.path, k.NORMALIZATION,
                 f"{man.name} line {line.lineno}: matches {key!r} only after Unicode normalization")
     if key in man.entries:
-        where = f"{man.name} line {line.lineno}"
-        if man.entries[key] != bytes.fromhex(line.digest):
-            st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed again with a different {man.algorithm} digest")
-        elif line.path == raw_seen.get(key, key) and st.strict:
-            st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed twice (RFC 8493 allows one line per file)")
-        else:
-            st.warn(key, k.DUPLICATE_ENTRY, f"{where}: listed twice with the same digest")
+        _listed_again(st, man, line, key, raw_seen)
         return
-    man.entries[sys.intern(key)] = bytes.fromhex(line.digest)
+    man.entries[key] = bytes.fromhex(line.digest)
     if line.path != key:
         raw_seen[key] = line.path
+
+
+def _listed_again(st: _State, man: _Manifest, line: ManifestLine, key: str, raw_seen: dict[str, str]) -> None:
+    where = f"{man.name} line {line.lineno}"
+    if man.entries[key] != bytes.fromhex(line.digest):
+        st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed again with a different {man.algorithm} digest")
+    elif line.path == raw_seen.get(key, key) and st.strict:
+        st.problem(key, k.DUPLICATE_ENTRY, f"{where}: listed twice (RFC 8493 allows one line per file)")
+    else:
+        st.warn(key, k.DUPLICATE_ENTRY, f"{where}: listed twice with the same digest")
 
 
 def _empty_digest(alg: str) -> str:
@@ -422,17 +442,13 @@ def _check_completeness(st: _State, manifests: list[_Manifest], fetch_paths: lis
     payload_manifests = [m for m in manifests if not m.tag]
     absent: dict[str, list[str]] = defaultdict(list)  # one problem per file, naming every manifest
     for man in manifests:
-        for path in man.entries:
-            if path not in st.inv.files:
-                absent[path].append(man.name)
+        for path in man.entries.absent:
+            absent[path].append(man.name)
     for path, names in absent.items():
         note = " (listed in fetch.txt but not fetched)" if path in fetchable else ""
         kind_of = "payload file" if path.startswith("data/") else "tag file"
         st.problem(path, k.MISSING, f"{kind_of} listed in {', '.join(names)} is not in the bag{note}")
-    # Per manifest, the payload files it does not list (nearly always none): list comprehensions
-    # over a million paths, then work only on what they found.
-    payload = st.inv.payload()
-    unlisted = {m.name: set(p for p in payload if p not in m.entries) for m in payload_manifests}
+    unlisted = {m.name: _unlisted_payload(st, m) for m in payload_manifests}
     for path in sorted(set().union(*unlisted.values())):
         lacking = [m for m in payload_manifests if path in unlisted[m.name]]
         if len(lacking) == len(payload_manifests):
@@ -443,36 +459,58 @@ def _check_completeness(st: _State, manifests: list[_Manifest], fetch_paths: lis
                                                     "manifest must list every payload file)")
     tag_manifests = [m for m in manifests if m.tag]
     if tag_manifests:
-        for path in sorted(p for p in st.inv.files if not p.startswith("data/")):
+        for path in sorted(p for p in st.inv.paths if not p.startswith("data/")):
             if not any(path in m.entries for m in tag_manifests) and not _MANIFEST.match(path):
                 st.warn(path, k.UNLISTED_TAG_FILE, "tag file not covered by any tag manifest")
     _warn_case_collisions(st)
 
 
+def _unlisted_payload(st: _State, man: _Manifest) -> set[str]:
+    """The payload files ``man`` does not list (nearly always none, found without a scan: a
+    payload manifest lists only data/ paths, so listing as many rows as there are payload
+    files means listing them all)."""
+    rows = st.inv.payload_rows()
+    if man.entries.listed_rows == len(rows):
+        return set()
+    return {st.inv.paths[row] for row in man.entries.unlisted_rows(rows)}
+
+
 def _warn_case_collisions(st: _State) -> None:
     """Names that differ only in case or Unicode normalization (they collide on Windows, macOS).
 
-    A set of folded names, not a dict: for the usual ASCII lower-case name the folded name is
-    the name itself, so nothing new is allocated per file; the rare hits are resolved after."""
-    seen: set[str] = set()
-    hits: set[str] = set()
-    for path in st.inv.files:
-        # ASCII is its own NFC form, and an all-lower-case name its own lower case.
-        key = path if path.isascii() and path.islower() else unicodedata.normalize("NFC", path).lower()
-        if key in seen:
-            hits.add(key)
-        else:
-            seen.add(key)
+    Only names that are not plain (ASCII, no capitals) can collide with another: two plain
+    names are their own folded forms, and differ. So only those few are folded and compared,
+    with each other and with the names in the bag."""
+    odd = _unplain(st.inv.paths)
+    if not odd:
+        return
+    folded = [unicodedata.normalize("NFC", p).lower() for p in odd]
+    counts = Counter(folded)
+    hits = {key for path, key in zip(odd, folded, strict=True) if counts[key] > 1 or (key != path and st.inv.row(key) is not None)}
     if not hits:
         return
     first: dict[str, str] = {}
-    for path in sorted(st.inv.files):
+    for path in sorted(st.inv.paths):
         key = unicodedata.normalize("NFC", path).lower()
         if key in hits:
             other = first.setdefault(key, path)
             if other != path:
                 st.warn(path, k.CASE_COLLISION, f"differs from {other!r} only in case or normalization; "
                                                 "the two collide on Windows and macOS")
+
+
+_SLICE = 1 << 16  # paths joined at a time when scanning them in C
+
+
+def _unplain(paths: list[str]) -> list[str]:
+    """The paths that are not ASCII lower case, found a slice at a time in C (nearly always none)."""
+    odd: list[str] = []
+    for at in range(0, len(paths), _SLICE):
+        part = paths[at:at + _SLICE]
+        joined = "\n".join(part)
+        if not (joined.isascii() and joined == joined.lower()):
+            odd += (p for p in part if not (p.isascii() and p == p.lower()))
+    return odd
 
 
 def _check_oxum(st: _State, bag_info: list[tuple[str, str]]) -> None:
@@ -486,8 +524,7 @@ def _check_oxum(st: _State, bag_info: list[tuple[str, str]]) -> None:
     if m is None:
         st.problem(name, k.BAD_BAG_INFO, f"Payload-Oxum {quoted(oxums[0])} is not '<bytes>.<files>'")
         return
-    payload = st.inv.payload()
-    size, count = sum(st.inv.files[p] for p in payload), len(payload)
+    size, count = st.inv.payload_size(), len(st.inv.payload())
     # Compared as digit strings: int() refuses numbers of over 4,300 digits, and a count that
     # long can never match anyway.
     said_size, said_count = (g.lstrip("0") or "0" for g in m.groups())
@@ -501,92 +538,26 @@ def _shorten(digits: str) -> str:
 
 
 def _check_system_files(st: _State) -> None:
-    for path in st.inv.payload():
-        if path.rsplit("/", 1)[-1].lower() in _SYSTEM_FILES:
-            st.warn(path, k.SYSTEM_FILE, "operating-system housekeeping file in the payload")
+    payload = st.inv.payload()
+    for at in range(0, len(payload), _SLICE):
+        part = payload[at:at + _SLICE]
+        # One C search a slice: such files are rare, and the per-name check below is slow.
+        joined = "\n".join(part).lower()
+        if not any(name in joined for name in _SYSTEM_FILES):
+            continue
+        for path in part:
+            if path.rsplit("/", 1)[-1].lower() in _SYSTEM_FILES:
+                st.warn(path, k.SYSTEM_FILE, "operating-system housekeeping file in the payload")
 
 
 def _check_fixity(st: _State, manifests: list[_Manifest], processes: int,
                   progress: Callable[[int], None] | None) -> tuple[int, int]:
     """Hash each listed, present file once with all its algorithms, on ``processes`` threads."""
-    # One shared tuple per distinct set of algorithms (nearly always one for the whole bag),
-    # not a set and a list per file: a million-file bag notices.
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-    files = st.inv.files
-    present: list[str] = []
-    for i, man in enumerate(manifests):
-        present += (p for p in man.entries if p in files and not any(p in m.entries for m in manifests[:i]))
-    # Largest first: the pool should not end on one big file while the other workers sit idle.
-    present.sort(key=lambda p: -files[p])
-    order = present
-
-    def algorithms(rel: str) -> tuple[str, ...]:
-        want = tuple(sorted(m.algorithm for m in manifests if rel in m.entries))
-        return shared.setdefault(want, want)
-
-    # Compare as results arrive rather than keeping them: memory stays flat as bags grow.
-    total = 0
-    found_problems: list[Problem] = []
+    listings = [Listing(m.name, m.algorithm, m.tag, m.entries) for m in manifests]
     with Beneath(st.root) as beneath:
-        def work(batch: list[str]) -> list[FileDigests]:
-            return [_hash_beneath(beneath, rel, algorithms(rel), progress) for rel in batch]
-
-        for fd in (d for batch in ordered_map(work, _batches(order, files), processes) for d in batch):
-            rel = str(fd.path)
-            if fd.error is not None:
-                found_problems.append(Problem(rel, k.UNREADABLE, f"cannot read: {fd.error}"))
-                continue
-            total += fd.size
-            for man in manifests:
-                expected = man.entries.get(rel)
-                if expected is None:
-                    continue
-                found = fd.digests[man.algorithm]
-                if bytes.fromhex(found) != expected:
-                    kind = k.TAG_FILE_CHANGED if man.tag else k.CHECKSUM_MISMATCH
-                    want = expected.hex()
-                    found_problems.append(DigestProblem(
-                        rel, kind, f"{man.algorithm} expected {want} found {found} ({man.name})",
-                        algorithm=man.algorithm, expected=want, found=found))
-    # Hashing order is by size; report in a stable order instead.
-    found_problems.sort(key=lambda p: (p.path, getattr(p, "algorithm", "")))
-    st.problems.extend(found_problems)
-    return len(order), total
-
-
-_BATCH_BYTES = 4 << 20  # small files go to the threads in batches of about this many bytes...
-_BATCH_FILES = 256  # ...or this many files: one task per 16 KiB file cost more than its hashing
-
-
-def _batches(order: list[str], sizes: dict[str, int]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for rel in order:
-        batch.append(rel)
-        size += sizes[rel]
-        if size >= _BATCH_BYTES or len(batch) >= _BATCH_FILES:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _hash_beneath(beneath: Beneath, rel: str, algorithms: Sequence[str],
-                  progress: Callable[[int], None] | None) -> FileDigests:
-    """Digest ``root/rel``, opened through ``beneath`` (no link followed on its path).
-
-    The walk saw no links, but a folder swapped for a symlink after it (by someone changing the
-    bag during validation) would otherwise be followed out of the bag.
-    """
-    try:
-        with beneath.open_file(rel) as stream:
-            size, digests = hash_stream(stream, algorithms, progress)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        if is_link_error(exc):
-            reason += " (a link appeared on its path after the bag was listed; not followed)"
-        return FileDigests(rel, 0, {}, error=reason)
-    return FileDigests(rel, size, digests)
+        done = check_fixity(beneath, st.inv, listings, processes, progress)
+    st.problems.extend(done.problems or [])
+    return done.files, done.size
 
 
 def _check_profile(st: _State, given: dict[str, Any] | None, bag_info: list[tuple[str, str]],
@@ -606,7 +577,7 @@ def _check_profile(st: _State, given: dict[str, Any] | None, bag_info: list[tupl
     if given is not None and named and ident and named[0] != ident:
         st.problem("bag-info.txt", k.PROFILE_VIOLATION,
                    f"BagIt-Profile-Identifier is {quoted(named[0])}, but the given profile is {quoted(ident)}")
-    tag_files = [p for p in st.inv.files if not p.startswith("data/")
+    tag_files = [p for p in st.inv.paths if not p.startswith("data/")
                  and not _MANIFEST.match(p)]
     st.problems.extend(check_profile(
         profile, version=st.decl.version, bag_info=bag_info,
