@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "replay", "index", "list", "show", "wacz",
     "server",
+    "versions", "diff",
 )
 
 

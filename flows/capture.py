@@ -33,6 +33,7 @@ from archive.history import HISTORY_NAME, Captured, CaptureHistory, unchanged_fi
 from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
 from archive.validate import ValidationReport, validate_bag
+from flows.versions import decide_versions, record_versions, undecided, versions_markdown
 
 WORK_DIR = ".work"
 
@@ -118,6 +119,7 @@ async def capture_articles(
     package: bool = True,
     capture_id: str | None = None,
     incremental: bool = False,
+    versions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Capture ``urls`` with their requisites, extract a NewsArticle record for each, and (with
     ``package``) build and validate a BagIt bag at ``OUT/<capture-id>``. Returns the run report;
@@ -125,7 +127,9 @@ async def capture_articles(
 
     With ``incremental``, the capture history in ``out_dir`` is consulted: a page whose payload
     is unchanged since its last capture is skipped, and a run that captures nothing new makes
-    no bag. Each bag stays self-contained (revisits only refer to records in the same bag)."""
+    no bag. Each bag stays self-contained (revisits only refer to records in the same bag).
+    Incremental runs also track versions (``versions``: the source's name and version policy,
+    see archive.versions): a page whose bytes changed but whose article did not makes no bag."""
     capture_settings = CaptureSettings.from_mapping(settings)
     capture_id = capture_id or new_capture_id()
     out = Path(out_dir)
@@ -145,12 +149,21 @@ async def capture_articles(
         if package:
             _remove_work(work, ignore_errors=True)
     extraction = extract_metadata(warcs, work / "metadata") if warcs else None
+    tracked = decide_versions(report.articles, warcs, extraction, out, versions, capture_id) if incremental else None
+    if tracked is not None and extraction is not None and not undecided(tracked, fresh):
+        extraction.files = tracked.record_files()  # records of checked-unchanged pages make no version
+        if not extraction.files:  # bytes changed, the articles did not (or only below the noise threshold)
+            warcs, extraction, fresh = [], None, []
+            if package:
+                _remove_work(work, ignore_errors=True)
     if extraction is not None:
         result["metadata"] = {"records": len(extraction.files), "problems": extraction.problems,
                               "files": [str(p) for p in extraction.files]}
     if package and warcs and extraction is not None:
-        bag_path = package_bag(out / capture_id, warcs, extraction.files, info,
-                               [capture_event(result), extraction.event])
+        if tracked is not None:
+            tracked.link_records(capture_id)
+        events = [capture_event(result), extraction.event, *(tracked.premis_events() if tracked else [])]
+        bag_path = package_bag(out / capture_id, warcs, extraction.files, info, events)
         validation = check_bag(bag_path)
         result["bag"] = {"path": str(bag_path), "valid": validation.valid,
                          "problems": [str(p) for p in validation.problems],
@@ -166,10 +179,16 @@ async def capture_articles(
             (Captured(a.url, a.final_url, a.captured_at or "", a.payload_digest) for a in fresh if a.payload_digest),
             capture_id=capture_id, bag=bag_path,
         )
+    added = []
+    if tracked is not None and result.get("bag", {}).get("valid", True):
+        bag_made = result.get("bag", {}).get("path")
+        added = record_versions(tracked, out, Path(bag_made) if bag_made else None)
+        result["versions"] = tracked.as_dict()
     report_path = out / (f"{capture_id}.report.json" if package else REPORT_NAME)
     result["report"] = str(report_path)
     write_json_atomic(report_path, result)
-    await create_markdown_artifact(markdown=_markdown(report, result), key="capture-report", description=capture_id)
+    await create_markdown_artifact(markdown=_markdown(report, result) + versions_markdown(added), key="capture-report",
+                                   description=capture_id)
     return result
 
 
