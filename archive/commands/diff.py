@@ -9,7 +9,7 @@ from pathlib import Path
 
 from archive.versions.diff import diff
 from archive.versions.render import RENDERERS
-from archive.versions.select import pair, versions_of
+from archive.versions.select import pair, versions_of, with_snapshots
 
 NAME = "diff"
 HELP = "show what editors changed between two versions of an article (words, paragraphs, photos)"
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    old, new = pair(versions_of(args.out, args.url), args.start, args.end)
-    assert old.snapshot is not None and new.snapshot is not None  # pair() only returns versions with content
+    old, new = with_snapshots(args.out, *pair(versions_of(args.out, args.url, content=False), args.start, args.end))
+    assert old.snapshot is not None and new.snapshot is not None  # pair() never picks a "gone" version
     sys.stdout.write(RENDERERS[args.format](args.url, old, new, diff(old.snapshot, new.snapshot), args.out))
     return 0

@@ -20,11 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for v in versions_of(args.out, args.url):
+    for v in versions_of(args.out, args.url, content=False):
         if args.json:
             print(json.dumps({"version": v.seq, "at": v.at, "outcome": v.outcome, "bag": v.bag, "record": v.record,
                               "summary": v.summary}, ensure_ascii=False))
         else:
             # The summary quotes nothing from the page, but the bag name comes from the folder.
-            print(printable(f"v{v.seq}\t{v.at}\t{v.outcome}\t{v.bag or '-'}\t{v.summary}"))
+            print(printable(f"v{v.seq}  {v.at}  {v.outcome:<7}  {v.bag or '-'}  {v.summary}"))
     return 0

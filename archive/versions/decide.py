@@ -7,7 +7,7 @@ version; the headline, byline, dates and photos are never noise (one word there 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
@@ -83,21 +83,25 @@ def _never_noise(old: Snapshot, new: Snapshot) -> bool:
                                                                      new.images)
 
 
-def decide(url: str, snapshot: Snapshot, last: Snapshot | None, last_fingerprint: str | None,
+def decide(url: str, snapshot: Snapshot, last_fingerprint: str | None, load_last: Callable[[], Snapshot | None],
            policy: VersionPolicy, *, last_gone: bool = False) -> Decision:
-    """Compare a fresh snapshot with the last version's (``None``: never captured)."""
+    """Compare a fresh snapshot with the last version (``last_fingerprint`` None: never captured).
+
+    ``load_last`` reads the last version's snapshot; it is only called when the fingerprints
+    differ, so an unchanged article costs one hash and no decompression."""
     from archive.versions.summary import summarise
 
     fingerprint = snapshot.fingerprint(headline_only=policy.headline_only)
-    if last is None:
+    if last_fingerprint is None:
         return Decision(url, "new", fingerprint, snapshot, 1.0, "first version")
     if fingerprint == last_fingerprint and not last_gone:
         return Decision(url, "unchanged", fingerprint, snapshot)
+    last = load_last()
+    if last is None:
+        return Decision(url, "new", fingerprint, snapshot, 1.0, "first version")
     ratio = change_ratio(last, snapshot)
     if last_gone:
         return Decision(url, "changed", fingerprint, snapshot, ratio, "back online; " + summarise(last, snapshot))
-    if fingerprint == last_fingerprint:
-        return Decision(url, "unchanged", fingerprint, snapshot, ratio)
     if not policy.headline_only and not _never_noise(last, snapshot) and ratio < policy.noise_threshold:
         return Decision(url, "noise", fingerprint, snapshot, ratio, f"{ratio:.1%} of words changed (below threshold)")
     return Decision(url, "changed", fingerprint, snapshot, ratio, summarise(last, snapshot))

@@ -63,7 +63,7 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
     return el
 
 
-def _entry(feed: etree._Element, v: Version) -> None:
+def _entry(feed: etree._Element, v: Version, before: Version | None) -> None:
     entry = _sub(feed, "entry")
     headline = v.snapshot.headline if v.snapshot else ""
     verb = "Gone" if v.outcome == "gone" else "Edited"
@@ -72,10 +72,18 @@ def _entry(feed: etree._Element, v: Version) -> None:
     _sub(entry, "updated", _rfc3339(v.at))
     _sub(entry, "link", href=v.url, rel="related")
     if v.record:
-        _sub(entry, "link", href=v.record, rel="alternate", title=f"version {v.seq} record")
+        _sub(entry, "link", href=v.record, rel="alternate", type="application/ld+json", title=f"version {v.seq} record")
+    if before is not None and before.record:
+        _sub(entry, "link", href=before.record, rel="via", type="application/ld+json",
+             title=f"version {before.seq} record (before)")
     if v.outcome != "gone":
         _sub(entry, "link", href=diff_page(v), rel="alternate", type="text/html", title="what changed")
     _sub(entry, "summary", v.summary)
+
+
+def _before(index: VersionIndex, version: Version) -> Version | None:
+    earlier = [v for v in index.versions(version.url) if v.seq < version.seq and v.record]
+    return earlier[-1] if earlier else None
 
 
 def _rfc3339(at: str) -> str:
@@ -91,7 +99,7 @@ def write_feed(out: Path, source: str | None, index: VersionIndex, limit: int = 
     _sub(feed, "updated", _rfc3339(recent[0].at) if recent else "1970-01-01T00:00:00Z")
     _sub(feed, "generator", SOFTWARE)
     for version in recent:
-        _entry(feed, version)
+        _entry(feed, version, _before(index, version))
     path = feed_path(out, source)
     with atomic_write(path) as fh:
         fh.write(etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True))

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS versions (
     summary TEXT NOT NULL,
     source TEXT,
     ratio REAL NOT NULL DEFAULT 0,
+    published TEXT,
     PRIMARY KEY (url, seq)
 );
 CREATE INDEX IF NOT EXISTS versions_source ON versions (source, at);
@@ -51,7 +52,8 @@ CREATE TABLE IF NOT EXISTS checks (
 CREATE INDEX IF NOT EXISTS checks_url ON checks (url, at);
 """
 
-_COLUMNS = "url, seq, at, outcome, fingerprint, snapshot, bag, record, capture_id, final_url, summary, source, ratio"
+_COLUMNS = ("url, seq, at, outcome, fingerprint, snapshot, bag, record, capture_id, final_url, summary, source, ratio, "
+            "published")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Version:
     summary: str
     source: str | None = None
     ratio: float = 0.0
+    published: str | None = None  # datePublished of the article in this version (for recheck_for_days)
 
 
 @dataclass(frozen=True)
@@ -92,10 +95,11 @@ def _unpack(blob: bytes | None) -> Snapshot | None:
 
 
 def _row(values: Sequence[object]) -> Version:
-    (url, seq, at, outcome, fingerprint, blob, bag, record, capture_id, final_url, summary, source, ratio) = values
+    (url, seq, at, outcome, fingerprint, blob, bag, record, capture_id, final_url, summary, source, ratio,
+     published) = values
     return Version(str(url), int(str(seq)), str(at), str(outcome), str(fingerprint),
                    _unpack(blob if isinstance(blob, bytes) else None), _opt(bag), _opt(record), _opt(capture_id),
-                   _opt(final_url), str(summary), _opt(source), float(str(ratio)))
+                   _opt(final_url), str(summary), _opt(source), float(str(ratio)), _opt(published))
 
 
 def _opt(value: object) -> str | None:
@@ -128,9 +132,10 @@ class VersionIndex:
             yield db
 
     def latest(self, urls: Iterable[str]) -> dict[str, Version]:
-        """The last version of each URL that has one (one indexed lookup per URL)."""
+        """The last version of each URL that has one (one indexed lookup per URL), without its
+        snapshot (read it with :meth:`one` when the fingerprints differ)."""
         found: dict[str, Version] = {}
-        query = f"SELECT {_COLUMNS} FROM versions WHERE url = ? ORDER BY seq DESC LIMIT 1"
+        query = f"SELECT {_COLUMNS.replace('snapshot', 'NULL')} FROM versions WHERE url = ? ORDER BY seq DESC LIMIT 1"
         with self.reading() as db:
             for url in dict.fromkeys(urls):
                 row = db.execute(query, (url,)).fetchone()
@@ -156,10 +161,19 @@ class VersionIndex:
                     out[url] = max(times)
         return out
 
-    def versions(self, url: str) -> list[Version]:
+    def versions(self, url: str, *, content: bool = True) -> list[Version]:
+        """Every version of ``url`` in order; without ``content`` the snapshots are not read."""
+        columns = _COLUMNS if content else _COLUMNS.replace("snapshot", "NULL")
         with self.reading() as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM versions WHERE url = ? ORDER BY seq", (url,)).fetchall()
+            rows = db.execute(f"SELECT {columns} FROM versions WHERE url = ? ORDER BY seq", (url,)).fetchall()
         return [_row(r) for r in rows]
+
+    def one(self, url: str, seq: int) -> Version:
+        with self.reading() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM versions WHERE url = ? AND seq = ?", (url, seq)).fetchone()
+        if row is None:
+            raise ArchiveError(f"version {seq} of {url} is not in {self.path}")
+        return _row(row)
 
     def recent(self, source: str | None, limit: int = 50) -> list[Version]:
         """The last ``limit`` changed/gone versions of a source (newest first), for its feed."""
@@ -177,10 +191,11 @@ class VersionIndex:
             for v in versions:
                 row = db.execute("SELECT max(seq) FROM versions WHERE url = ?", (v.url,)).fetchone()
                 seq = (row[0] or 0) + 1
-                added.append(replace(v, seq=seq))
-                db.execute(f"INSERT INTO versions ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                published = v.published or (v.snapshot.published if v.snapshot else None) or None
+                added.append(replace(v, seq=seq, published=published))
+                db.execute(f"INSERT INTO versions ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            (v.url, seq, v.at, v.outcome, v.fingerprint, _pack(v.snapshot), v.bag, v.record,
-                            v.capture_id, v.final_url, v.summary, v.source, v.ratio))
+                            v.capture_id, v.final_url, v.summary, v.source, v.ratio, published))
             db.executemany("INSERT INTO checks VALUES (?,?,?,?,?)",
                            [(c.url, c.at, c.outcome, c.capture_id, c.source) for c in checks])
         return added

@@ -22,6 +22,7 @@ from archive.package import PremisEvent
 from archive.versions.decide import Decision, VersionPolicy, decide, is_gone
 from archive.versions.index import Check, Version, VersionIndex
 from archive.versions.reading import read_snapshots
+from archive.versions.snapshot import Snapshot
 
 
 class ArticleOutcome(Protocol):
@@ -84,7 +85,8 @@ class RunVersions:
                                  os.path.relpath(bag, out) if bag is not None else None, record, self.capture_id,
                                  self.final_urls.get(url), d.summary, self.source, d.ratio))
         found += [Version(url, 0, self.at, "gone", "", None, None, None, self.capture_id, self.final_urls.get(url),
-                          why, self.source, 1.0) for url, why in self.gone.items()]
+                          why, self.source, 1.0, _published_text(self.previous.get(url)))
+                  for url, why in self.gone.items()]
         return found
 
     def commit(self, index: VersionIndex, bag: Path | None, out: Path) -> list[Version]:
@@ -113,6 +115,10 @@ class RunVersions:
                             for u in self.changed],
                 "gone": [{"url": u, "why": w} for u, w in self.gone.items()],
                 "unchanged": len(self.checks) + sum(1 for d in self.decisions.values() if not d.makes_version)}
+
+
+def _published_text(version: Version | None) -> str | None:
+    return version.published if version is not None else None
 
 
 def _objects(path: Path | None) -> tuple[str, ...]:
@@ -159,14 +165,17 @@ def _gone(run: RunVersions, url: str, why: str, before: Version | None) -> None:
         run.gone[url] = why
 
 
-def _decide_one(index: VersionIndex, run: RunVersions, url: str, snap: Any, policy: VersionPolicy) -> Decision:
+def _decide_one(index: VersionIndex, run: RunVersions, url: str, snap: Snapshot, policy: VersionPolicy) -> Decision:
     before = run.previous.get(url)
-    if before is not None and before.outcome == "gone":
+    if before is None:
+        return decide(url, snap, None, lambda: None, policy)
+    if before.outcome == "gone":
         with index.reading() as db:
             content = index.last_snapshot(db, url)
-        if content is not None:
-            return decide(url, snap, content.snapshot, content.fingerprint, policy, last_gone=True)
-    return decide(url, snap, before.snapshot if before else None, before.fingerprint if before else None, policy)
+        if content is None:
+            return decide(url, snap, None, lambda: None, policy)
+        return decide(url, snap, content.fingerprint, lambda: content.snapshot, policy, last_gone=True)
+    return decide(url, snap, before.fingerprint, lambda: index.one(url, before.seq).snapshot, policy)
 
 
 def due(urls: Sequence[str], index: VersionIndex, policy: VersionPolicy, now: datetime | None = None) -> list[str]:
@@ -194,10 +203,10 @@ def _when(text: str) -> datetime:
 
 
 def _published(version: Version | None) -> datetime | None:
-    if version is None or version.snapshot is None or not version.snapshot.published:
+    if version is None or not version.published:
         return None
     try:
-        return _when(version.snapshot.published)
+        return _when(version.published)
     except ValueError:
         return None
 

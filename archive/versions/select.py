@@ -19,8 +19,8 @@ def open_index(out: Path) -> VersionIndex:
     return VersionIndex(path)
 
 
-def versions_of(out: Path, url: str) -> list[Version]:
-    found = open_index(out).versions(url)
+def versions_of(out: Path, url: str, *, content: bool = True) -> list[Version]:
+    found = open_index(out).versions(url, content=content)
     if not found:
         raise ArchiveError(f"no versions of {url} in {Path(out) / HISTORY_NAME}",
                            hint="versions are recorded by incremental captures (archive schedule, archive run)")
@@ -30,7 +30,7 @@ def versions_of(out: Path, url: str) -> list[Version]:
 def pick(versions: Sequence[Version], spec: str) -> Version:
     """``spec``: a version number (``3`` or ``v3``), or a time (ISO, any prefix such as
     ``2026-03-02`` or ``2026-03-02T10:15``): the last version at or before it."""
-    with_content = [v for v in versions if v.snapshot is not None]
+    with_content = [v for v in versions if v.outcome != "gone"]
     number = spec.lower().removeprefix("v")
     if number.isdigit():
         for v in with_content:
@@ -44,9 +44,15 @@ def pick(versions: Sequence[Version], spec: str) -> Version:
     return before[-1]
 
 
+def with_snapshots(out: Path, old: Version, new: Version) -> tuple[Version, Version]:
+    """The two chosen versions with their content read (only those two are decompressed)."""
+    index = open_index(out)
+    return index.one(old.url, old.seq), index.one(new.url, new.seq)
+
+
 def pair(versions: Sequence[Version], start: str | None, end: str | None) -> tuple[Version, Version]:
     """The two versions to compare: ``end`` (default: the latest) and ``start`` (default: the one before)."""
-    with_content = [v for v in versions if v.snapshot is not None]
+    with_content = [v for v in versions if v.outcome != "gone"]
     if len(with_content) < 2 and start is None:
         raise ArchiveError(f"{versions[0].url} has one version only: nothing to compare")
     new = pick(versions, end) if end else with_content[-1]
