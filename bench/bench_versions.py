@@ -151,7 +151,8 @@ def bench_history(total: int, folder: Path, samples: int) -> None:
     v, d = answer_times(out, urls, samples)
     size = (out / HISTORY_NAME).stat().st_size / 1e6
     print(f"history of {total:,} versions ({len(urls):,} URLs, {size:.0f} MB, built in {built:.0f} s): "
-          f"versions p50 {statistics.median(v):.2f} ms p99 {p99(v):.2f} ms; diff (html) p50 {statistics.median(d):.2f} ms "
+          f"versions p50 {statistics.median(v):.2f} ms p99 {p99(v):.2f} ms; "
+          f"diff (html) p50 {statistics.median(d):.2f} ms "
           f"p99 {p99(d):.2f} ms; peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

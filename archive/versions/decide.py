@@ -112,10 +112,20 @@ def _same_place(a: str, b: str) -> bool:
     return (pa.hostname, pa.path.rstrip("/"), pa.query) == (pb.hostname, pb.path.rstrip("/"), pb.query)
 
 
+def _away(original: str, final: str) -> bool:
+    """A redirect that leaves the article: to another host, the home page or a section above it.
+    A redirect to another article path (a slug rewritten with the headline) is the same story moved."""
+    po, pf = urlsplit(original), urlsplit(final)
+    if po.hostname != pf.hostname:
+        return True
+    target = pf.path.rstrip("/")
+    return not target or po.path.startswith(target + "/")
+
+
 def is_gone(url: str, status: int | None, final_url: str | None, last_final_url: str | None) -> str | None:
-    """Why a known article is gone (404/410, or redirected to another page), or None."""
+    """Why a known article is gone (404/410, or redirected away from it), or None."""
     if status in (404, 410):
         return f"HTTP {status}"
-    if final_url and not _same_place(final_url, url) and not (last_final_url and _same_place(final_url, last_final_url)):
-        return f"redirected to {final_url}"
-    return None
+    if not final_url or _same_place(final_url, url) or (last_final_url and _same_place(final_url, last_final_url)):
+        return None
+    return f"redirected to {final_url}" if _away(url, final_url) else None

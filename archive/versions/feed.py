@@ -45,6 +45,7 @@ def write_diff_pages(out: Path, index: VersionIndex, urls: Sequence[str]) -> lis
         if len(versions) < 2 or versions[-1].snapshot is None:
             continue
         new = versions[-1]
+        assert new.snapshot is not None
         old = next((v for v in reversed(versions[:-1]) if v.snapshot is not None), None)
         if old is None or old.snapshot is None:
             continue

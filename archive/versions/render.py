@@ -71,7 +71,8 @@ def as_text(url: str, old: Version, new: Version, d: Diff, out: Path) -> str:
 
 _CSS = """body{font:17px/1.55 Georgia,serif;max-width:46em;margin:2em auto;padding:0 1em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.05em;margin:1.6em 0 .3em;color:#555;font-family:sans-serif}
-.sides{display:flex;gap:1em;font:14px/1.4 sans-serif}.sides div{flex:1;background:#f5f5f5;padding:.6em;border-radius:4px}
+.sides{display:flex;gap:1em;font:14px/1.4 sans-serif}
+.sides div{flex:1;background:#f5f5f5;padding:.6em;border-radius:4px}
 del{background:#fdd;color:#900;text-decoration:line-through}ins{background:#dfd;color:#060;text-decoration:none}
 .change{margin:.3em 0 1em}code{font-size:12px;word-break:break-all}
 .imgs td{vertical-align:top;padding:.3em;font:13px sans-serif}"""

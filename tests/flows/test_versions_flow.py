@@ -77,7 +77,8 @@ def test_edits_make_versions_noise_does_not_and_a_vanished_page_is_gone(changing
     record = json.loads(record_path.read_text())
     assert record["version"] == 2
     previous = (record_path.parent / record["isBasedOn"]).resolve()
-    assert previous.is_file() and json.loads(previous.read_text())["headline"] == "Council debates reconstruction budget"
+    assert previous.is_file()
+    assert json.loads(previous.read_text())["headline"] == "Council debates reconstruction budget"
     premis = json.loads((new_bag / "premis" / "events.json").read_text())
     assert any(e["eventType"]["label"] == "modification" and edited in e["eventDetailInformation"]["eventDetail"]
                for e in premis["events"])

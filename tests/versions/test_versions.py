@@ -30,7 +30,8 @@ def snap(headline: str = "Council debates budget", blocks: tuple[tuple[str, str]
     return Snapshot(headline, "Standfirst.", byline, "2026-03-02T09:00:00Z", "", blocks, images)
 
 
-def outcome(old: Snapshot | None, new: Snapshot, policy: VersionPolicy = VersionPolicy()) -> str:
+def outcome(old: Snapshot | None, new: Snapshot, policy: VersionPolicy | None = None) -> str:
+    policy = policy or VersionPolicy()
     fp = old.fingerprint(headline_only=policy.headline_only) if old else None
     return decide("http://127.0.0.1/a", new, fp, lambda: old, policy).outcome
 
@@ -188,3 +189,15 @@ def test_due_honours_recheck_interval_and_age(tmp_path: Path) -> None:
     assert json.dumps(VersionPolicy().as_dict())
     with pytest.raises(ArchiveError):
         index.one(recent, 7)
+
+
+def test_gone_means_404_410_or_redirected_away_not_a_moved_slug() -> None:
+    from archive.versions.decide import is_gone
+
+    url = "http://127.0.0.1/news/2026/03/council-debates"
+    assert is_gone(url, 404, url, None) == "HTTP 404" and is_gone(url, 410, None, None) == "HTTP 410"
+    assert is_gone(url, 200, "http://127.0.0.1/", url) == "redirected to http://127.0.0.1/"
+    assert is_gone(url, 200, "http://127.0.0.1/news", url) == "redirected to http://127.0.0.1/news"
+    assert is_gone(url, 200, "http://127.0.0.2/x", url) is not None
+    assert is_gone(url, 200, "http://127.0.0.1/news/2026/03/council-splits", url) is None, "a slug rewritten"
+    assert is_gone(url, 200, url + "/", url) is None
