@@ -12,7 +12,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from archive.versions.body import Block
@@ -67,9 +67,10 @@ class Snapshot:
         return " ".join(parts).split()
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["blocks"] = [list(b) for b in self.blocks]
-        return data
+        # Built by hand: dataclasses.asdict deep-copies every string, and this runs per article per run.
+        return {"headline": self.headline, "standfirst": self.standfirst, "byline": self.byline,
+                "published": self.published, "modified": self.modified, "blocks": [list(b) for b in self.blocks],
+                "images": [{"url": i.url, "digest": i.digest, "caption": i.caption} for i in self.images]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Snapshot:
