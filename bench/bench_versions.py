@@ -158,7 +158,8 @@ def bench_history(total: int, folder: Path, samples: int) -> None:
     print(f"history of {total:,} versions ({len(urls):,} URLs, {size:.0f} MB, built in {built:.0f} s): "
           f"versions p50 {statistics.median(v):.2f} ms p99 {p99(v):.2f} ms; "
           f"diff (html) p50 {statistics.median(d):.2f} ms "
-          f"p99 {p99(d):.2f} ms; (load average {os.getloadavg()[0]:.1f}) peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+          f"p99 {p99(d):.2f} ms; (load average {os.getloadavg()[0]:.1f}) "
+          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 
 def main() -> None:
