@@ -24,6 +24,7 @@ import random
 import resource
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -148,18 +149,25 @@ def p99(values: list[float]) -> float:
 
 
 def bench_history(total: int, folder: Path, samples: int) -> None:
+    """Build the history here, answer in a fresh process (its peak memory is the answers' own)."""
     out = folder / f"h{total}"
     out.mkdir()
     started = time.perf_counter()
     urls = build_history(out / HISTORY_NAME, total)
     built = time.perf_counter() - started
-    v, d = answer_times(out, urls, samples)
     size = (out / HISTORY_NAME).stat().st_size / 1e6
-    print(f"history of {total:,} versions ({len(urls):,} URLs, {size:.0f} MB, built in {built:.0f} s): "
-          f"versions p50 {statistics.median(v):.2f} ms p99 {p99(v):.2f} ms; "
-          f"diff (html) p50 {statistics.median(d):.2f} ms "
-          f"p99 {p99(d):.2f} ms; (load average {os.getloadavg()[0]:.1f}) "
-          f"peak RSS so far {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"history of {total:,} versions ({len(urls):,} URLs, {size:.0f} MB, built in {built:.0f} s):", flush=True)
+    subprocess.run([sys.executable, __file__, "--answer", str(out), "--versions", str(total),
+                    "--samples", str(samples)], check=True)
+
+
+def answer_only(out: Path, total: int, samples: int) -> None:
+    urls = [f"http://127.0.0.1/h/{i}.html" for i in range(total // 10)]
+    v, d = answer_times(out, urls, samples)
+    print(f"  versions p50 {statistics.median(v):.2f} ms p99 {p99(v):.2f} ms; "
+          f"diff (html) p50 {statistics.median(d):.2f} ms p99 {p99(d):.2f} ms ({len(v)} URLs each); "
+          f"peak RSS of the answering process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+          f"(load average {os.getloadavg()[0]:.1f})")
 
 
 def main() -> None:
@@ -167,10 +175,16 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--versions", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--skip-decisions", action="store_true")
+    parser.add_argument("--answer", type=Path, help=argparse.SUPPRESS)  # internal: the answering child
     args = parser.parse_args()
+    if args.answer:
+        answer_only(args.answer, args.versions, args.samples)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-versions-") as tmp:
         folder = Path(tmp)
-        bench_decisions(args.articles, folder)
+        if not args.skip_decisions:
+            bench_decisions(args.articles, folder)
         bench_history(10_000, folder, args.samples)
         bench_history(args.versions, folder, args.samples)
 

@@ -33,6 +33,7 @@ from archive.history import HISTORY_NAME, Captured, CaptureHistory, unchanged_fi
 from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
 from archive.validate import ValidationReport, validate_bag
+from archive.versions import Version
 from flows.versions import decide_versions, record_versions, undecided, versions_markdown
 
 WORK_DIR = ".work"
@@ -179,7 +180,7 @@ async def capture_articles(
             (Captured(a.url, a.final_url, a.captured_at or "", a.payload_digest) for a in fresh if a.payload_digest),
             capture_id=capture_id, bag=bag_path,
         )
-    added = []
+    added: list[Version] = []
     if tracked is not None and result.get("bag", {}).get("valid", True):
         bag_made = result.get("bag", {}).get("path")
         added = record_versions(tracked, out, Path(bag_made) if bag_made else None)

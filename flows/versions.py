@@ -20,7 +20,8 @@ from archive.capture.session import ArticleResult
 from archive.pipeline import Extraction
 from archive.versions import Version, VersionIndex, VersionPolicy
 from archive.versions.feed import diff_page, write_diff_pages, write_feed
-from archive.versions.run import RunVersions, plan_run
+from archive.validate.audit import append_event
+from archive.versions.run import PREMIS_LOG_NAME, RunVersions, plan_run
 
 
 def policy_of(versions: Mapping[str, Any] | None) -> tuple[VersionPolicy, str | None]:
@@ -49,6 +50,8 @@ def undecided(run: RunVersions, fresh: Sequence[ArticleResult]) -> list[str]:
 def record_versions(run: RunVersions, out: Path, bag: Path | None) -> list[Version]:
     index = VersionIndex.in_folder(out)
     added = run.commit(index, bag, out)
+    for event in run.premis_events():  # also kept when no bag was made: the checks are evidence too
+        append_event(out / PREMIS_LOG_NAME, event)
     write_diff_pages(out, index, [v.url for v in added if v.outcome == "changed"])
     write_feed(out, run.source, index)
     return added

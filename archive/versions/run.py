@@ -25,6 +25,11 @@ from archive.versions.reading import read_snapshots
 from archive.versions.snapshot import Snapshot
 
 
+# Every run's version events (modifications, checks), one PREMIS JSON line each, in the output
+# folder: a run that found nothing new makes no bag, and its checks are still on record here.
+PREMIS_LOG_NAME = "versions-premis.jsonl"
+
+
 class ArticleOutcome(Protocol):
     """What the capture session reports per article (archive.capture.session.ArticleResult)."""
 

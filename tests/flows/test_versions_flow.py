@@ -16,6 +16,7 @@ from archive.demo.server import DemoServer
 from archive.validate import validate_bag
 from archive.versions import VersionIndex
 from archive.versions.feed import ATOM, feed_path
+from archive.versions.run import PREMIS_LOG_NAME
 from flows.schedule import capture_source
 
 CONFIG = """
@@ -62,6 +63,8 @@ def test_edits_make_versions_noise_does_not_and_a_vanished_page_is_gone(changing
     assert "bag" not in second, "byte noise alone must make no bag"
     assert second["versions"]["changed"] == [] and second["versions"]["unchanged"] == 3
     assert len(index.versions(noisy)) == 1 and len(bags(out)) == 1
+    checks = [json.loads(line) for line in (out / PREMIS_LOG_NAME).read_text().splitlines()]
+    assert "3 article(s) unchanged" in checks[-1]["eventDetailInformation"]["eventDetail"]
 
     # The editors work on one article, another is taken down.
     pages.revision, pages.vanished = 2, True
