@@ -168,6 +168,14 @@ def answer_only(out: Path, total: int, samples: int) -> None:
           f"diff (html) p50 {statistics.median(d):.2f} ms p99 {p99(d):.2f} ms ({len(v)} URLs each); "
           f"peak RSS of the answering process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
           f"(load average {os.getloadavg()[0]:.1f})")
+    cli = []
+    for url in urls[:: max(1, len(urls) // 10)][:10]:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "archive.cli", "diff", url, "--out", str(out)], check=True,
+                       stdout=subprocess.DEVNULL)
+        cli.append((time.perf_counter() - started) * 1000)
+    print(f"  whole `archive diff` command (process start, imports, answer): median {statistics.median(cli):.0f} ms, "
+          f"max {max(cli):.0f} ms over {len(cli)} runs")
 
 
 def main() -> None:

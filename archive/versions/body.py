@@ -11,21 +11,13 @@ the integration needs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 from lxml import etree
 
 from archive.extract.parse import body_of, tag_of, text_of
+from archive.versions.blocks import Block, Kind
 
-Kind = Literal["paragraph", "heading", "caption"]
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: Kind
-    text: str
-
+__all__ = ["Block", "article_blocks", "blocks_from_html"]
 
 _KINDS: dict[str, Kind] = {"p": "paragraph", "h2": "heading", "h3": "heading", "h4": "heading",
                            "figcaption": "caption"}

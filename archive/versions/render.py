@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from archive.replay.pywb import COLLECTION, HOST
 from archive.versions.diff import Diff, ImageChange, Op, TextChange
 from archive.versions.index import Version
 
+# `archive replay`'s defaults (archive.replay.pywb; a test pins them equal). Not imported from
+# there: that module loads surt and tldextract, a second of start-up `archive diff` need not pay.
 REPLAY_PORT = 8080
+HOST = "127.0.0.1"
+COLLECTION = "archive"
 
 
 def timestamp14(at: str) -> str:

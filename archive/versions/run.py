@@ -24,7 +24,6 @@ from archive.versions.index import Check, Version, VersionIndex
 from archive.versions.reading import read_snapshots
 from archive.versions.snapshot import Snapshot
 
-
 # Every run's version events (modifications, checks), one PREMIS JSON line each, in the output
 # folder: a run that found nothing new makes no bag, and its checks are still on record here.
 PREMIS_LOG_NAME = "versions-premis.jsonl"

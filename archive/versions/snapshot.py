@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.versions.body import Block
+from archive.versions.blocks import Block
 
 
 def norm(text: object) -> str:

@@ -201,3 +201,15 @@ def test_gone_means_404_410_or_redirected_away_not_a_moved_slug() -> None:
     assert is_gone(url, 200, "http://127.0.0.2/x", url) is not None
     assert is_gone(url, 200, "http://127.0.0.1/news/2026/03/council-splits", url) is None, "a slug rewritten"
     assert is_gone(url, 200, url + "/", url) is None
+
+
+def test_replay_links_use_archive_replays_defaults() -> None:
+    import argparse
+
+    from archive.commands.replay import add_arguments
+    from archive.replay import pywb
+    from archive.versions import render
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert (render.HOST, render.COLLECTION) == (pywb.HOST, pywb.COLLECTION)
+    assert parser.parse_args(["x"]).port == render.REPLAY_PORT
