@@ -213,3 +213,15 @@ def test_replay_links_use_archive_replays_defaults() -> None:
     add_arguments(parser)
     assert (render.HOST, render.COLLECTION) == (pywb.HOST, pywb.COLLECTION)
     assert parser.parse_args(["x"]).port == render.REPLAY_PORT
+
+
+def test_scheduled_sources_fetch_only_due_articles(tmp_path: Path) -> None:
+    from archive.config import Source
+    from flows.schedule import due_urls
+
+    index = VersionIndex.in_folder(tmp_path)
+    just_checked, fresh = "http://127.0.0.1/checked", "http://127.0.0.1/fresh"
+    index.add([version(just_checked, datetime.now(UTC).isoformat(timespec="seconds"), snap(), "new")], [])
+    every_hour = Source("s", urls=(just_checked, fresh), versions={"recheck_every": 3600})
+    assert due_urls([just_checked, fresh], tmp_path, every_hour) == [fresh]
+    assert due_urls([just_checked, fresh], tmp_path, Source("s", urls=(just_checked,))) == [just_checked, fresh]
