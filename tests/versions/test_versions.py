@@ -225,3 +225,21 @@ def test_scheduled_sources_fetch_only_due_articles(tmp_path: Path) -> None:
     every_hour = Source("s", urls=(just_checked, fresh), versions={"recheck_every": 3600})
     assert due_urls([just_checked, fresh], tmp_path, every_hour) == [fresh]
     assert due_urls([just_checked, fresh], tmp_path, Source("s", urls=(just_checked,))) == [just_checked, fresh]
+
+
+def test_config_versions_section_is_checked(tmp_path: Path) -> None:
+    from archive.config import load_config
+
+    good = tmp_path / "good.yaml"
+    good.write_text("sources:\n  - name: s\n    urls: [http://127.0.0.1/a]\n"
+                    "    versions: {recheck_every: 600, noise_threshold: 0.02, headline_only: true}\n")
+    [source] = load_config(good, env={}).sources
+    assert VersionPolicy.from_mapping(source.versions) == VersionPolicy(600.0, None, 0.02, True)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - name: s\n    urls: [http://127.0.0.1/a]\n    versions:\n      noise: 0.5\n"
+                   "      noise_threshold: 2\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad, env={})
+    details = "\n".join(caught.value.details)
+    assert "bad.yaml:5: sources[0].versions.noise: unknown key" in details
+    assert "bad.yaml:6: sources[0].versions.noise_threshold" in details
