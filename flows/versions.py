@@ -18,9 +18,9 @@ from prefect.cache_policies import NONE
 
 from archive.capture.session import ArticleResult
 from archive.pipeline import Extraction
+from archive.validate.audit import append_event
 from archive.versions import Version, VersionIndex, VersionPolicy
 from archive.versions.feed import diff_page, write_diff_pages, write_feed
-from archive.validate.audit import append_event
 from archive.versions.run import PREMIS_LOG_NAME, RunVersions, plan_run
 
 
