@@ -60,6 +60,7 @@ class Source:
     sitemap: str | None = None
     max_articles: int | None = None
     schedule: Schedule | None = None
+    versions: Mapping[str, Any] = field(default_factory=dict)  # see archive.versions.VersionPolicy
 
     @property
     def kind(self) -> str:
@@ -338,6 +339,7 @@ def _typed(data: Mapping[str, Any], path: Path | None, where: str) -> Config:
         Source(
             name=s["name"], urls=tuple(s.get("urls") or ()), feed=s.get("feed"), sitemap=s.get("sitemap"),
             max_articles=s.get("max_articles"), schedule=_schedule(s.get("schedule")),
+            versions=dict(s.get("versions") or {}),
         )
         for s in data.get("sources") or ()
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from archive.capture.report import CaptureReport
 from archive.capture.session import ArticleResult, Failure
+from archive.versions.run import RunVersions
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class RunResult:
     report_path: Path
     metadata: MetadataOutcome | None = None
     bag: BagOutcome | None = None
+    # Incremental runs of a source: which articles changed editorially, were checked, or are gone.
+    versions: RunVersions | None = None
 
     @property
     def pages(self) -> int:
@@ -103,6 +106,8 @@ class RunResult:
             doc["metadata"] = self.metadata.to_json()
         if self.bag is not None:
             doc["bag"] = self.bag.to_json()
+        if self.versions is not None:
+            doc["versions"] = self.versions.to_json()
         doc["report"] = str(self.report_path)
         return doc
 

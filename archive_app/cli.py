@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "run",
     "replay", "index", "list", "show", "wacz",
     "server",
+    "versions", "diff",
 )
 
 

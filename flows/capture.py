@@ -33,6 +33,8 @@ from archive.package import BagInfo, PremisEvent, build_bag
 from archive.pipeline import Extraction, bag_info, capture_event, extract_to_folder, new_capture_id
 from archive.runresult import BagOutcome, MetadataOutcome, RunResult
 from archive.validate import ValidationReport, validate_bag
+from archive.versions import Version
+from flows.versions import decide_versions, record_versions, undecided, versions_markdown
 
 WORK_DIR = ".work"
 
@@ -118,6 +120,7 @@ async def capture_articles(
     package: bool = True,
     capture_id: str | None = None,
     incremental: bool = False,
+    versions: dict[str, Any] | None = None,
 ) -> RunResult:
     """Capture ``urls`` with their requisites, extract a NewsArticle record for each, and (with
     ``package``) build and validate a BagIt bag at ``OUT/<capture-id>``. Returns the run's
@@ -127,6 +130,9 @@ async def capture_articles(
     With ``incremental``, the capture history in ``out_dir`` is consulted: a page whose payload
     is unchanged since its last capture is skipped, and a run that captures nothing new makes
     no bag. Each bag stays self-contained (revisits only refer to records in the same bag).
+
+    Incremental runs also track versions (``versions``: the source's name and version policy,
+    see archive.versions): a page whose bytes changed but whose article did not makes no bag.
 
     Args:
         urls: article URLs (http or https) to capture.
@@ -138,6 +144,8 @@ async def capture_articles(
         package: build and validate a bag; false leaves the WARCs and records loose in out_dir.
         capture_id: the bag's name; default a fresh capture-<UTC time>-<random>.
         incremental: skip articles unchanged since their last capture.
+        versions: with incremental, the source's name ("source") and its version policy
+            (re-check interval, noise threshold, headline-only; see config/default.yaml).
     """
     capture_settings = CaptureSettings.from_mapping(settings)
     capture_id = capture_id or new_capture_id()
@@ -156,26 +164,43 @@ async def capture_articles(
         if package:
             _remove_work(work, ignore_errors=True)
     extraction = extract_metadata(warcs, work / "metadata") if warcs else None
+    tracked = decide_versions(report.articles, warcs, extraction, out, versions, capture_id) if incremental else None
+    if tracked is not None and extraction is not None and not undecided(tracked, fresh):
+        extraction.files = tracked.record_files()  # records of checked-unchanged pages make no version
+        if not extraction.files:  # bytes changed, the articles did not (or only below the noise threshold)
+            warcs, extraction, fresh = [], None, []
+            if package:
+                _remove_work(work, ignore_errors=True)
     metadata = None if extraction is None else MetadataOutcome(tuple(extraction.files), tuple(extraction.problems))
     made = None
     if package and extraction is not None:
-        made = _package(out / capture_id, work, warcs, extraction, info, capture_event(report))
+        if tracked is not None:
+            tracked.link_records(capture_id)
+        made = _package(out / capture_id, work, warcs, extraction, info,
+                        [capture_event(report), extraction.event, *(tracked.premis_events() if tracked else [])])
     if history is not None and fresh and (made.valid if made is not None else not package):
         # Only what is safely in a valid bag counts as captured for the next incremental run.
         history.record(
             (Captured(a.url, a.final_url, a.captured_at or "", a.payload_digest) for a in fresh if a.payload_digest),
             capture_id=capture_id, bag=str(made.path) if made is not None else None,
         )
-    result = RunResult(report, out / (f"{capture_id}.report.json" if package else REPORT_NAME), metadata, made)
+    added: list[Version] = []
+    if tracked is not None and (made is None or made.valid):
+        added = record_versions(tracked, out, made.path if made is not None else None)
+    else:
+        tracked = None  # an invalid bag holds no version
+    result = RunResult(report, out / (f"{capture_id}.report.json" if package else REPORT_NAME), metadata, made,
+                       versions=tracked)
     write_json_atomic(result.report_path, result.to_json())
-    await acreate_markdown_artifact(markdown=result.markdown(), key="capture-report", description=capture_id)
+    await acreate_markdown_artifact(markdown=result.markdown() + versions_markdown(added), key="capture-report",
+                                    description=capture_id)
     return result
 
 
 def _package(dest: Path, work: Path, warcs: Sequence[Path], extraction: Extraction, info: BagInfo,
-             captured: PremisEvent) -> BagOutcome:
+             events: Sequence[PremisEvent]) -> BagOutcome:
     """Build the bag and validate it; the work folder goes once the bag holds verified copies."""
-    bag_path = package_bag(dest, warcs, extraction.files, info, [captured, extraction.event])
+    bag_path = package_bag(dest, warcs, extraction.files, info, events)
     validation = check_bag(bag_path)
     if validation.valid:
         _remove_work(work)  # the bag now holds verified copies of everything in it

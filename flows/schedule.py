@@ -18,6 +18,8 @@ from archive.children import end_with_marked_parent, mark_children_to_end_with_m
 from archive.config import Config, Schedule, Source, load_config
 from archive.runresult import RunResult
 from archive.sources.discover import discover_urls
+from archive.versions import VersionIndex, VersionPolicy
+from archive.versions.run import due
 from flows.audit import audit_fixity
 from flows.capture import capture_articles
 from flows.deployments import AUDIT, SOURCE
@@ -33,7 +35,8 @@ async def discover(source: Source, config: Config) -> list[str]:
 
 @flow(name="capture-source", log_prints=False)
 async def capture_source(config_path: str, source: str) -> RunResult:
-    """Capture what one configured source lists now; unchanged articles are skipped.
+    """Capture what one configured source lists now; unchanged articles are skipped, and only
+    articles due for a re-check (the source's ``versions`` policy) are fetched.
 
     Args:
         config_path: absolute path of the YAML configuration.
@@ -42,11 +45,19 @@ async def capture_source(config_path: str, source: str) -> RunResult:
     end_with_marked_parent()  # a run started by `archive schedule` ends when that command is killed
     config = load_config(Path(config_path))
     chosen = config.source(source)
-    urls = await discover(chosen, config)
+    urls = due_urls(await discover(chosen, config), config.output, chosen)
     return await capture_articles(
         urls=urls, out_dir=str(config.output), settings=config.capture.to_json(), bag=dict(config.bag),
-        incremental=True,
+        incremental=True, versions={**chosen.versions, "source": chosen.name},
     )
+
+
+def due_urls(urls: list[str], out: Path, source: Source) -> list[str]:
+    """Discovered URLs minus those checked too recently or published too long ago."""
+    policy = VersionPolicy.from_mapping(source.versions)
+    if policy.recheck_every <= 0 and policy.recheck_for_days is None:
+        return urls
+    return due(urls, VersionIndex.in_folder(out), policy)
 
 
 def _prefect_schedule(schedule: Schedule) -> Any:

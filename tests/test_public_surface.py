@@ -11,6 +11,7 @@ import archive.capture
 import archive.extract
 import archive.package
 import archive.validate
+import archive.versions
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,7 +24,9 @@ def test_exported_members() -> None:
         "ALGORITHMS", "PROFILE_IDENTIFIER", "PROFILE_PATH", "BagInfo", "PremisEvent", "build_bag",
         "clean_stale_partials"])
     assert sorted(archive.validate.__all__) == ["DigestProblem", "ValidationReport", "validate_bag"]
-    for module in (archive.capture, archive.extract, archive.package, archive.validate):
+    assert sorted(archive.versions.__all__) == ["Check", "Decision", "Diff", "Image", "Snapshot", "Version",
+                                                "VersionIndex", "VersionPolicy", "decide", "diff"]
+    for module in (archive.capture, archive.extract, archive.package, archive.validate, archive.versions):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
 

@@ -10,28 +10,21 @@ several languages. The tree is only read, never changed: the record builder walk
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from lxml import etree
 
 from archive.extract import bodyscan
 from archive.extract.bodyblocks import MAX_CHARS, RawBlock, blocks_of
 from archive.extract.dates import find_date
+from archive.textblocks import Block, Kind
 
 # A date or byline line above the text is at most this long.
 _META_LINE = 120
 # Short blocks may repeat legitimately (an interview's questions, a refrain); long ones only by page
 # furniture (a slideshow printing each caption twice).
 _SHORT_REPEAT = 60
-Kind = Literal["paragraph", "heading", "caption"]
 
-
-@dataclass(frozen=True)
-class Block:
-    """One block of the article text, its whitespace collapsed."""
-
-    kind: Kind
-    text: str
+__all__ = ["ArticleBody", "Block", "Kind", "extract_body", "record_fields"]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ EVENT_TYPES: dict[str, str] = {
     "validation": "val",
     "fixity check": "fix",
     "ingestion": "ing",
+    "modification": "mod",
 }
 
 OUTCOME_SUCCESS = "success"

@@ -196,11 +196,16 @@ class StaticSite:
         self.chunked = frozenset(chunked)
         self.articles = list(articles)
         self.latency = latency
+        from archive_app.demo.changing import ChangingPages  # pages edited between captures (versions)
+
+        self.changing = ChangingPages()
 
     def article_paths(self) -> list[str]:
         return list(self.articles)
 
     def resolve(self, path: str, base_url: str) -> Resource | Redirect | None:
+        if path.startswith("/changing/"):
+            return self.changing.resolve(path)
         if path in self.redirects:
             return Redirect(self.redirects[path])
         parts = [p for p in path.split("/") if p]
