@@ -59,6 +59,7 @@ class Source:
     sitemap: str | None = None
     max_articles: int | None = None
     schedule: Schedule | None = None
+    capture_mode: str | None = None  # None: the capture section's
 
     @property
     def kind(self) -> str:
@@ -84,6 +85,12 @@ class Config:
     bag: Mapping[str, str] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     audit: Audit | None = None
+
+    def capture_for(self, source: Source) -> CaptureSettings:
+        """The capture settings of ``source``: the capture section with the source's own mode."""
+        if source.capture_mode is None:
+            return self.capture
+        return self.capture.replace(capture_mode=source.capture_mode)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -336,6 +343,7 @@ def _typed(data: Mapping[str, Any], path: Path | None, where: str) -> Config:
         Source(
             name=s["name"], urls=tuple(s.get("urls") or ()), feed=s.get("feed"), sitemap=s.get("sitemap"),
             max_articles=s.get("max_articles"), schedule=_schedule(s.get("schedule")),
+            capture_mode=s.get("capture_mode"),
         )
         for s in data.get("sources") or ()
     )

@@ -31,7 +31,7 @@ async def capture_source(config_path: str, source: str) -> dict[str, Any]:
     chosen = config.source(source)
     urls = await discover(chosen, config)
     return await capture_articles(
-        urls=urls, out_dir=str(config.output), settings=config.capture.as_dict(), bag=dict(config.bag),
+        urls=urls, out_dir=str(config.output), settings=config.capture_for(chosen).as_dict(), bag=dict(config.bag),
         incremental=True,
     )
 

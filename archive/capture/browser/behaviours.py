@@ -16,36 +16,35 @@ GUARDS = """
 })();
 """
 
-# Expand what is plainly the article's own folded text (<details> inside the article or main
-# element, a "read more" button there), then scroll a viewport at a time until the page stops
-# growing or the steps run out. Returns JSON: what was done.
-BEHAVE = """
-(async (steps, pause) => {
-  const done = {expanded: 0, clicked: 0, steps: 0, height: 0};
+# Expand what is plainly the article's own folded text: <details> inside the article (or main)
+# element, a short "read more" button there. Returns JSON counts.
+EXPAND = """
+JSON.stringify((() => {
+  const done = {expanded: 0, clicked: 0};
   const scope = document.querySelector('article') || document.querySelector('main');
-  if (scope) {
-    for (const d of scope.querySelectorAll('details:not([open])')) { d.open = true; done.expanded++; }
-    const more = /^\\s*(read|show|see|load) (the )?(more|full (story|article))\\b|^\\s*continue reading/i;
-    for (const el of scope.querySelectorAll('button, [role=button], a[href="#"]')) {
-      const text = (el.textContent || '').trim();
-      if (text.length < 40 && more.test(text)) { el.click(); done.clicked++; }
-    }
+  if (!scope) return done;
+  for (const d of scope.querySelectorAll('details:not([open])')) { d.open = true; done.expanded++; }
+  const more = /^\\s*(read|show|see|load) (the )?(more|full (story|article))\\b|^\\s*continue reading/i;
+  for (const el of scope.querySelectorAll('button, [role=button], a[href="#"]')) {
+    const text = (el.textContent || '').trim();
+    if (text.length < 40 && more.test(text)) { el.click(); done.clicked++; }
   }
-  const root = document.scrollingElement || document.documentElement;
-  let last = -1;
-  for (let i = 0; i < steps; i++) {
-    window.scrollBy(0, window.innerHeight);
-    done.steps++;
-    await new Promise(r => setTimeout(r, pause));
-    const height = root.scrollHeight;
-    if (window.scrollY + window.innerHeight >= height - 2 && height === last) break;
-    last = height;
-  }
-  done.height = root.scrollHeight;
-  window.scrollTo(0, 0);
-  return JSON.stringify(done);
-})(%d, %d)
+  return done;
+})())
 """
+
+# One scroll step of a viewport; returns JSON [was at the bottom before this step, page height
+# before this step] (what the last step made the page load has arrived by then).
+SCROLL_STEP = """
+JSON.stringify((() => {
+  const root = document.scrollingElement || document.documentElement;
+  const state = [window.scrollY + window.innerHeight >= root.scrollHeight - 2, root.scrollHeight];
+  window.scrollBy(0, window.innerHeight);
+  return state;
+})())
+"""
+
+SCROLL_TOP = "window.scrollTo(0, 0); 0"
 
 # The rendered DOM, cut at a bound (a 50 MB DOM must not become one 50 MB message per page).
 DOM = """
@@ -66,10 +65,6 @@ JSON.stringify((() => {
           blocked: window.__archiveBlocked || null};
 })())
 """
-
-
-def behave(steps: int, pause_ms: int) -> str:
-    return BEHAVE % (steps, pause_ms)
 
 
 def dom(limit: int) -> str:

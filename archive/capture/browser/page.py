@@ -25,6 +25,7 @@ from archive.errors import BrowserError
 # Screenshots stop at this height (CSS pixels): Chromium cannot encode taller images reliably.
 MAX_SHOT_HEIGHT = 16384
 SCROLL_PAUSE_MS = 150
+STEP_QUIET = 0.2  # quiet enough between scroll steps; the page's last wait uses browser_quiet_seconds
 SHORT = 5.0  # seconds for a command that does no page work (open, close, enable)
 
 
@@ -113,17 +114,34 @@ async def _evaluate(devtools: DevTools, tab: str, expression: str, timeout: floa
 async def _behave(devtools: DevTools, tab: str, settings: CaptureSettings, outcome: PageOutcome,
                   deadline: Deadline, reserve: float) -> None:
     try:
-        done = json.loads(await _evaluate(devtools, tab, behaviours.behave(settings.browser_scroll_steps, SCROLL_PAUSE_MS),
-                                          deadline.left(reserve)))
+        done = json.loads(await _evaluate(devtools, tab, behaviours.EXPAND, deadline.left(reserve)))
+        if done.get("expanded") or done.get("clicked"):
+            outcome.notes.append(f"expanded {done['expanded']} <details>, clicked {done['clicked']} 'read more'")
+        await _scroll(devtools, tab, settings, outcome, deadline, reserve)
     except BrowserError as exc:
         outcome.notes.append(f"behaviours stopped: {exc.summary}")
         # A script that never yields holds the page's only thread: stop it so the snapshot can run.
         with contextlib.suppress(BrowserError):
             await devtools.call("Runtime.terminateExecution", session=tab, timeout=SHORT)
-        return
-    if done.get("expanded") or done.get("clicked"):
-        outcome.notes.append(f"expanded {done['expanded']} <details>, clicked {done['clicked']} 'read more'")
-    outcome.notes.append(f"scrolled {done.get('steps', 0)} steps to a height of {done.get('height', 0)}px")
+
+
+async def _scroll(devtools: DevTools, tab: str, settings: CaptureSettings, outcome: PageOutcome,
+                  deadline: Deadline, reserve: float) -> None:
+    """Scroll a viewport at a time, letting what each step asks for arrive (network quiet, bounded)
+    before looking again; stop at the bottom of a page that no longer grows, or after the steps."""
+    last, steps, settled = -1, 0, 0
+    for steps in range(1, settings.browser_scroll_steps + 1):  # noqa: B007 - counted for the note
+        bottom, height = json.loads(await _evaluate(devtools, tab, behaviours.SCROLL_STEP, deadline.left(reserve)))
+        # At the bottom twice with no growth: a list that loads more on reaching the end had
+        # its chance (observers fire on a later frame, then their requests start).
+        settled = settled + 1 if bottom and height == last else 0
+        if settled >= 2:
+            break
+        last = height
+        await asyncio.sleep(SCROLL_PAUSE_MS / 1000)  # observers and timers react to the scroll
+        await _wait_quiet(outcome.interceptor, min(STEP_QUIET, settings.browser_quiet_seconds), deadline, reserve, [])
+    await _evaluate(devtools, tab, behaviours.SCROLL_TOP, deadline.left(reserve))
+    outcome.notes.append(f"scrolled {steps} steps to a height of {max(last, 0)}px")
 
 
 async def _wait_quiet(interceptor: Interceptor, quiet: float, deadline: Deadline, reserve: float, notes: list[str]) -> None:
