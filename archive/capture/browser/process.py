@@ -31,6 +31,11 @@ FLAGS = (
     "--disable-features=Translate,MediaRouter,OptimizationHints", "--window-size=1280,1024",
     "--block-new-web-contents",  # window.open storms open nothing
     "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+    # The browser itself never reaches the network: every request is paused and answered by the
+    # capture session (intercept.py). What would bypass interception (DNS prefetch, speculative
+    # preconnects, WebSockets) resolves nothing and goes to a proxy port where nothing listens.
+    "--dns-prefetch-disable", "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
 )
 START_TIMEOUT = 60.0
 
