@@ -38,6 +38,11 @@ class BrowserHost:
                 self._open_tabs -= 1
                 self._check(browser)
 
+    @property
+    def pid(self) -> int | None:
+        """The running browser's process id (it leads its own process group), if one runs."""
+        return self._browser.proc.pid if self._browser is not None else None
+
     async def close(self) -> None:
         async with self._lock:
             if self._browser is not None:

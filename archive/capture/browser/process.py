@@ -30,6 +30,9 @@ FLAGS = (
     "--disable-dev-shm-usage", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
     "--disable-features=Translate,MediaRouter,OptimizationHints", "--window-size=1280,1024",
     "--block-new-web-contents",  # window.open storms open nothing
+    # Tabs opened over DevTools count as background: unthrottled, they behave as a reader sees them.
+    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
     "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
     # The browser itself never reaches the network: every request is paused and answered by the
     # capture session (intercept.py). What would bypass interception (DNS prefetch, speculative
