@@ -17,6 +17,7 @@ from archive.extract.decode import MAX_DECODED
 from archive.extract.parse import absolute
 from archive.extract.record import extract_html
 from archive.extract.schema import validate_record
+from archive.extract.rendered import RENDERED_HEADERS, dom_provenance, richer
 from archive.records import RecordInfo, iter_records
 
 _HTML = {"text/html", "application/xhtml+xml"}
@@ -29,6 +30,7 @@ class _Plan:
     targets: dict[str, list[str]] = field(default_factory=dict)  # response record id -> requested URLs
     ours: set[Path] = field(default_factory=set)  # files of a news-archive capture (metadata-driven)
     revisit_digests: dict[str, str] = field(default_factory=dict)  # revisit record id -> payload digest
+    rendered: dict[str, str] = field(default_factory=dict)  # page response id -> its rendered DOM's URI
 
 
 def _fields(body: bytes) -> list[tuple[str, str]]:
@@ -58,8 +60,11 @@ def _plan(paths: Sequence[Path]) -> _Plan:
             if ("x-news-archive-role", "article") not in fields:
                 continue
             plan.ours.add(path)
+            dom = next((value for name, value in fields if name == "rendered-dom"), None)
             for target in info.concurrent_to:
                 plan.targets.setdefault(target, []).append(info.target_uri or "")
+                if dom:
+                    plan.rendered[target] = dom
     # A capture may put the metadata record in a later file than the response it names.
     plan.ours.update(path for path, ids in responses.items() if ids & plan.targets.keys())
     return plan
@@ -117,6 +122,8 @@ def extract_warcs(
     wanted_digests = {d for rid, d in plan.revisit_digests.items() if rid in plan.targets}
     originals: dict[str, tuple[bytes, tuple[tuple[str, str], ...], RecordInfo]] = {}
     pending: list[RecordInfo] = []  # revisits met before their original
+    doms: dict[str, tuple[bytes, RecordInfo]] = {}  # rendered DOM URI -> its resource record
+    awaiting: list[tuple[RecordInfo, bytes, tuple[tuple[str, str], ...]]] = []  # pages read with their DOM
 
     def one(info: RecordInfo, body: bytes, headers: tuple[tuple[str, str], ...], original: RecordInfo | None) -> dict[str, object] | None:
         prov = _provenance(info)
@@ -141,9 +148,30 @@ def extract_warcs(
             report(exc)  # still yielded: an imperfect record loses less than none
         return record
 
+    def served_or_rendered(info: RecordInfo, body: bytes, headers: tuple[tuple[str, str], ...]) -> dict[str, object] | None:
+        served = one(info, body, headers, None)
+        dom = doms.get(plan.rendered[info.record_id or ""])
+        if dom is None or len(dom[0]) > MAX_DECODED:
+            return served
+        try:
+            rendered = extract_html(dom[0], url=(info.target_uri or "").strip("<>"), headers=RENDERED_HEADERS,
+                                    provenance=dom_provenance(_provenance(info), dom[1]))
+        except ArchiveError:
+            return served  # the served record (or its reported problem) stands
+        if not richer(served, rendered):
+            return served
+        try:
+            validate_record(rendered)
+        except SchemaError as exc:
+            report(exc)
+        return rendered
+
     for path in paths:
         for rec in iter_records(path, errors=errors):  # type: ignore[arg-type]
             info = rec.info
+            if info.rec_type == "resource" and info.target_uri in plan.rendered.values():
+                doms[info.target_uri or ""] = (rec.payload().read(MAX_DECODED + 1), info)
+                continue
             keep = info.rec_type == "response" and info.payload_digest in wanted_digests
             candidate = _is_candidate(info, plan) and _wanted(url, info, plan)
             if not (keep or candidate):
@@ -166,8 +194,13 @@ def extract_warcs(
                 continue  # an untyped response that is not a page (an image, a feed): not an article
             if keep and info.payload_digest:
                 originals.setdefault(info.payload_digest, (body, headers, info))
-            if candidate and (record := one(info, body, headers, None)) is not None:
+            if candidate and info.record_id in plan.rendered:
+                awaiting.append((info, body, headers))  # its rendered DOM may come later in the file
+            elif candidate and (record := one(info, body, headers, None)) is not None:
                 yield record
+    for info, body, headers in awaiting:
+        if (record := served_or_rendered(info, body, headers)) is not None:
+            yield record
     for info in pending:
         got = originals.get(info.payload_digest or "")
         if got is None:

@@ -35,13 +35,18 @@ JSON.stringify((() => {
 
 # One scroll step of a viewport; returns JSON [was at the bottom before this step, page height
 # before this step] (what the last step made the page load has arrived by then).
+# It resolves after two rendered frames (or a second at most): by then the observers the scroll
+# woke have run, and the requests they make have started.
 SCROLL_STEP = """
-JSON.stringify((() => {
+(async () => {
   const root = document.scrollingElement || document.documentElement;
   const state = [window.scrollY + window.innerHeight >= root.scrollHeight - 2, root.scrollHeight];
   window.scrollBy(0, window.innerHeight);
-  return state;
-})())
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  await Promise.race([frame().then(frame).then(() => new Promise(r => setTimeout(r, 0))),
+                      new Promise(r => setTimeout(r, 1000))]);
+  return JSON.stringify(state);
+})()
 """
 
 SCROLL_TOP = "window.scrollTo(0, 0); 0"

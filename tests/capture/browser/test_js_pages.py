@@ -78,3 +78,19 @@ def test_auto_mode_uses_the_browser_only_where_the_page_needs_it(demo_server, tm
     # the page the decision read is recorded once, not once per mode
     pages = [uri for kind, uri, _, _ in records(tmp_path) if kind == "response" and uri.endswith("/js/article.html")]
     assert len(pages) == 1
+
+
+def test_extraction_reads_the_rendered_dom_when_the_served_html_lacks_the_article(demo_server, tmp_path: Path) -> None:
+    from archive.extract.warcs import extract_warcs
+
+    pages = [demo_server.url("/js/article.html"), demo_server.url("/en/2018/03/amnesty-or-disgrace.html")]
+    capture(tmp_path, pages, capture_mode="browser")
+    errors: list[object] = []
+    found = {r["url"]: r for r in extract_warcs(sorted(tmp_path.glob("*.warc.gz")), errors=errors)}
+    assert not errors
+    js = found[pages[0]]
+    assert js["headline"] == "Amnesty or disgrace? Anbar police split over the new law"
+    assert js["datePublished"] == "2018-03-15" and len(js["image"]) == 3  # type: ignore[arg-type]
+    assert js["provenance"]["warc"]["renderedDom"]["recordId"]  # type: ignore[index]
+    # a page whose served HTML holds the article is read from what the server sent
+    assert "renderedDom" not in found[pages[1]]["provenance"]["warc"]  # type: ignore[index]
