@@ -33,6 +33,8 @@
       next = page.next;
       if (!next) { end.textContent = "The end."; }
       loading = false;
+      // Still in view after this page (a tall window): the observer will not fire again by itself.
+      if (end.getBoundingClientRect().top < window.innerHeight + 400) { more(); }
     });
   }
   new IntersectionObserver(function (entries) {
