@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archive.demo.server import SITE_ROOT, Redirect, Resource, Site, StaticSite
+from archive.demo.server import Redirect, Resource, Site, StaticSite
 
 JS_ROOT = Path(__file__).resolve().parent / "jssite"
 JS_PAGES: tuple[str, ...] = ("/js/article.html", "/js/list.html", "/js/gallery.html")

@@ -16,8 +16,8 @@ from archive.errors import ArchiveError, ExtractError, SchemaError
 from archive.extract.decode import MAX_DECODED
 from archive.extract.parse import absolute
 from archive.extract.record import extract_html
-from archive.extract.schema import validate_record
 from archive.extract.rendered import RENDERED_HEADERS, dom_provenance, richer
+from archive.extract.schema import validate_record
 from archive.records import RecordInfo, iter_records
 
 _HTML = {"text/html", "application/xhtml+xml"}

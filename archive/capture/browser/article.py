@@ -29,7 +29,10 @@ MAX_DECIDE_BYTES = 4 * 1024 * 1024
 def host_for(session: CaptureSession) -> BrowserHost:
     """The session's browser host, made on first use; the session closes it."""
     if session.browser is None:
-        store = BodyStore(lambda exchange: True)
+        # Browser mode serves every body to the browser; auto mode needs the pages' own to decide
+        # (a page sent to the browser gets what was not kept fetched again, as a revisit).
+        every = session.settings.capture_mode == "browser"
+        store = BodyStore(lambda exchange: every or exchange.content_type in HTML_TYPES)
         session.browser = BrowserHost(session.settings, store)
         session.on_exchange = store.keep
     return session.browser
@@ -54,7 +57,7 @@ async def _why_browser(session: CaptureSession, host: BrowserHost, seed: str) ->
         page = await session.fetch(seed, parse=True, known_as=seed if session.incremental else None)
     except RUN_ERRORS:
         raise
-    except Exception:  # noqa: BLE001 - the static capture records this page's failure itself
+    except Exception:
         return None
     kept = host.store.get(page.final_url or seed)
     if page.failure or page.unchanged or not page.ok or page.content_type not in HTML_TYPES or kept is None:

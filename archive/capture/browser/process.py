@@ -59,10 +59,10 @@ class BrowserProcess:
         profile = Path(tempfile.mkdtemp(prefix="archive-browser-"))
         # Started from the event loop's own thread: the parent-death signal follows the thread
         # that forked, and this one lives as long as the capture.
-        proc = subprocess.Popen(  # noqa: S603 - a fixed executable and fixed flags
+        proc = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=die_with_parent,  # noqa: PLW1509 - prctl only, no imports
+            start_new_session=True, preexec_fn=die_with_parent,
         )
         try:
             ws_url = await _endpoint(proc, profile, timeout)
