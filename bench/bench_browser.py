@@ -86,7 +86,8 @@ async def _capture(out: Path, urls: list[str], settings: CaptureSettings, memory
         tasks = [asyncio.ensure_future(session.capture_article(u)) for u in urls]
         while memory is not None and session.browser is None and not all(t.done() for t in tasks):
             await asyncio.sleep(0.05)
-        while memory is not None and session.browser is not None and session.browser.pid is None and not all(t.done() for t in tasks):
+        while memory is not None and session.browser is not None and session.browser.pid is None \
+                and not all(t.done() for t in tasks):
             await asyncio.sleep(0.05)
         if memory is not None and session.browser is not None:
             memory.browser_pid = session.browser.pid

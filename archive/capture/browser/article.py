@@ -29,8 +29,9 @@ MAX_DECIDE_BYTES = 4 * 1024 * 1024
 def host_for(session: CaptureSession) -> BrowserHost:
     """The session's browser host, made on first use; the session closes it."""
     if session.browser is None:
-        # Browser mode serves every body to the browser; auto mode needs the pages' own to decide
-        # (a page sent to the browser gets what was not kept fetched again, as a revisit).
+        # Bodies fetched for the browser are always kept; of the others, browser mode keeps all
+        # (a later page may ask for them) and auto mode only pages (to decide). What the browser
+        # asks for that was not kept is fetched again for it (an identical payload: a revisit).
         every = session.settings.capture_mode == "browser"
         store = BodyStore(lambda exchange: every or exchange.content_type in HTML_TYPES)
         session.browser = BrowserHost(session.settings, store)
@@ -75,7 +76,7 @@ async def capture_in_browser(session: CaptureSession, host: BrowserHost, seed: s
     policy = current_policy(session.fetcher.default_policy)
     try:
         async with host.tab() as devtools:
-            outcome = await capture_page(devtools, session, host.store, seed, budget, policy)
+            outcome = await capture_page(devtools, session, host.store, seed, budget, policy, host.background)
     except BrowserError as exc:
         return await _static_instead(session, seed, f"the browser failed ({exc.summary}); captured statically")
     if not outcome.interceptor.documents:

@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from archive.content import decode_bytes
 # Headers that describe framing or encoding the browser does not get (it gets the decoded body).
 DROPPED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding",
                              "x-archive-orig-transfer-encoding"})
+
+
+# Set while the session fetches for the browser (intercept.py): those bodies are always kept.
+serving_browser: ContextVar[bool] = ContextVar("serving_browser", default=False)
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,8 @@ class KeptBody:
 
 
 class BodyStore:
-    """URL -> the last body the session received for it. ``wanted`` says which to keep."""
+    """URL -> the last body the session received for it: every body fetched for the browser, and
+    those ``wanted`` says to keep of the others."""
 
     def __init__(self, wanted: Callable[[Exchange], bool]) -> None:
         self._wanted = wanted
@@ -50,7 +56,7 @@ class BodyStore:
         self._kept: dict[str, KeptBody] = {}
 
     def keep(self, exchange: Exchange) -> None:
-        if not self._wanted(exchange):
+        if not (serving_browser.get() or self._wanted(exchange)):
             return
         path = self._dir / hashlib.sha256(exchange.url.encode("utf-8", "surrogatepass")).hexdigest()
         exchange.body.seek(0)

@@ -25,6 +25,7 @@ class BrowserHost:
         self.starts = 0
         self.restarts: list[str] = []  # why each restart happened, for the run report
         self.peak_memory = 0
+        self.background: set[asyncio.Task[None]] = set()  # requests outliving their tab (intercept.py)
 
     @contextlib.asynccontextmanager
     async def tab(self) -> AsyncIterator[DevTools]:
@@ -44,6 +45,9 @@ class BrowserHost:
         return self._browser.proc.pid if self._browser is not None else None
 
     async def close(self) -> None:
+        for task in list(self.background):  # the session is ending: no article shares them any more
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
         async with self._lock:
             if self._browser is not None:
                 await self._browser.close()

@@ -15,7 +15,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 
-from archive.capture.browser.bodies import BodyStore, KeptBody
+from archive.capture.browser.bodies import BodyStore, KeptBody, serving_browser
 from archive.capture.browser.cdp import DevTools, Params
 from archive.capture.budget import ArticleBudget
 from archive.capture.session import CaptureSession, Failure, Fetched
@@ -37,6 +37,9 @@ class Interceptor:
     store: BodyStore
     budget: ArticleBudget
     policy: TargetPolicy
+    # Requests still being fetched when the tab closed finish here (the session's lifetime):
+    # cancelling one mid-fetch would hand the cancellation to other articles sharing that hop.
+    background: set[asyncio.Task[None]]
     hops: list[Fetched] = field(default_factory=list)
     documents: list[Fetched] = field(default_factory=list)  # main-frame documents: the page, its redirects
     refused: list[Failure] = field(default_factory=list)  # requests not made (not GET, not http)
@@ -51,11 +54,12 @@ class Interceptor:
         return 0.0 if self.inflight else time.monotonic() - self.last_activity
 
     async def finish(self, timeout: float) -> None:
-        """Let requests still being fetched end (bounded), then drop the rest."""
+        """Let requests still being fetched end (bounded); the rest finish in ``background``."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         for task in list(self._tasks):
-            task.cancel()
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)
 
     def _paused(self, params: Params) -> None:
         self.inflight += 1
@@ -65,6 +69,7 @@ class Interceptor:
         task.add_done_callback(self._tasks.discard)
 
     async def _handle(self, params: Params) -> None:
+        serving_browser.set(True)  # this task's own context: its fetches keep their bodies
         try:
             with policy_scope(self.policy):  # the article's, not the reader task's context
                 await self._serve(params)

@@ -48,13 +48,27 @@ class Deadline:
 
 
 async def capture_page(devtools: DevTools, session: CaptureSession, store: BodyStore, url: str,
-                       budget: ArticleBudget, policy: TargetPolicy) -> PageOutcome:
-    """Open a tab, capture ``url`` in it, close it. BrowserError when the browser fails."""
-    target = str((await devtools.call("Target.createTarget", {"url": "about:blank"}, timeout=SHORT))["targetId"])
+                       budget: ArticleBudget, policy: TargetPolicy, background: set[asyncio.Task[None]]) -> PageOutcome:
+    """Open a tab, capture ``url`` in it, close it. BrowserError when the browser fails.
+
+    Each page gets its own browser context: no cookies or storage carried from one article to
+    the next, and a renderer of its own, so a page that hogs its thread stalls no other page."""
+    context = str((await devtools.call("Target.createBrowserContext", timeout=SHORT))["browserContextId"])
+    try:
+        return await _in_context(devtools, context, session, store, url, budget, policy, background)
+    finally:
+        with contextlib.suppress(BrowserError):
+            await devtools.call("Target.disposeBrowserContext", {"browserContextId": context}, timeout=SHORT)
+
+
+async def _in_context(devtools: DevTools, context: str, session: CaptureSession, store: BodyStore, url: str,
+                      budget: ArticleBudget, policy: TargetPolicy, background: set[asyncio.Task[None]]) -> PageOutcome:
+    target = str((await devtools.call("Target.createTarget", {"url": "about:blank", "browserContextId": context},
+                                      timeout=SHORT))["targetId"])
     try:
         attached = await devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True}, timeout=SHORT)
         tab = str(attached["sessionId"])
-        outcome = PageOutcome(Interceptor(devtools, tab, target, session, store, budget, policy))
+        outcome = PageOutcome(Interceptor(devtools, tab, target, session, store, budget, policy, background))
         try:
             await _run(devtools, tab, url, session.settings, outcome)
         finally:
