@@ -61,6 +61,7 @@ class Source:
     max_articles: int | None = None
     schedule: Schedule | None = None
     versions: Mapping[str, Any] = field(default_factory=dict)  # see archive.versions.VersionPolicy
+    capture_mode: str | None = None  # None: the capture section's
 
     @property
     def kind(self) -> str:
@@ -86,6 +87,12 @@ class Config:
     bag: Mapping[str, str] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     audit: Audit | None = None
+
+    def capture_for(self, source: Source) -> CaptureSettings:
+        """The capture settings of ``source``: the capture section with the source's own mode."""
+        if source.capture_mode is None:
+            return self.capture
+        return self.capture.replace(capture_mode=source.capture_mode)
 
     def source(self, name: str) -> Source:
         for source in self.sources:
@@ -340,6 +347,7 @@ def _typed(data: Mapping[str, Any], path: Path | None, where: str) -> Config:
             name=s["name"], urls=tuple(s.get("urls") or ()), feed=s.get("feed"), sitemap=s.get("sitemap"),
             max_articles=s.get("max_articles"), schedule=_schedule(s.get("schedule")),
             versions=dict(s.get("versions") or {}),
+            capture_mode=s.get("capture_mode"),
         )
         for s in data.get("sources") or ()
     )

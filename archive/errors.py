@@ -143,3 +143,7 @@ class DiskFullError(ArchiveError):
 
 class OrchestratorError(ArchiveError):
     """The Prefect server that runs the flows could not be started, found or reached."""
+
+
+class BrowserError(CaptureError):
+    """The capture browser failed to start, crashed, or did not answer in time."""

@@ -47,7 +47,7 @@ async def capture_source(config_path: str, source: str) -> RunResult:
     chosen = config.source(source)
     urls = due_urls(await discover(chosen, config), config.output, chosen)
     return await capture_articles(
-        urls=urls, out_dir=str(config.output), settings=config.capture.to_json(), bag=dict(config.bag),
+        urls=urls, out_dir=str(config.output), settings=config.capture_for(chosen).to_json(), bag=dict(config.bag),
         incremental=True, versions={**chosen.versions, "source": chosen.name},
     )
 

@@ -32,6 +32,9 @@ from archive.charset import choose_charset
 from archive.content import ContentDecodingError
 from archive.errors import DiskFullError, FetchError, WarcWriteError
 
+if typing.TYPE_CHECKING:
+    from archive.capture.browser.host import BrowserHost
+
 # Pages and stylesheets are parsed for links only up to this size (the archive keeps them whole).
 MAX_PARSE_BYTES = 16 * 1024 * 1024
 # Errors of the run's output, not of one URL: they end the run (with their one clear message)
@@ -92,10 +95,15 @@ class ArticleResult:
     payload_digest: str | None = None
     captured_at: str | None = None
     unchanged: bool = False  # skipped: same payload as the last capture (incremental mode)
+    # How the page was captured ("static" or "browser") and, in auto mode, why.
+    mode: str = "static"
+    mode_reason: str = ""
+    notes: list[str] = field(default_factory=list)  # what the browser did and what bounded it
 
     def to_json(self) -> dict[str, object]:
         return {
             "url": self.url, "final_url": self.final_url, "status": self.status, "ok": self.ok,
+            "mode": self.mode, "mode_reason": self.mode_reason, "notes": list(self.notes),
             "unchanged": self.unchanged, "payload_digest": self.payload_digest, "captured_at": self.captured_at,
             "record_id": self.record_id, "warc": self.warc, "requisites": self.requisites,
             "requisites_ok": self.requisites_ok, "outlinks": self.outlinks,
@@ -132,11 +140,16 @@ class CaptureSession:
         self._by_digest: dict[str, tuple[str, WrittenRecord]] = {}
         self._write_lock = asyncio.Lock()
         self.started = datetime.now(UTC)
+        # Browser capture (archive/capture/browser/): sees every exchange, owns the browser.
+        self.on_exchange: Callable[[Exchange], None] | None = None
+        self.browser: BrowserHost | None = None
 
     async def __aenter__(self) -> CaptureSession:
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.browser is not None:
+            await self.browser.close()
         await self.fetcher.aclose()
         if exc_type is None:
             self.writer.close()
@@ -145,6 +158,11 @@ class CaptureSession:
 
     def close(self) -> list[Path]:
         return self.writer.close()
+
+    @property
+    def incremental(self) -> bool:
+        """Whether pages unchanged since their last capture are skipped."""
+        return self._unchanged is not None
 
     def politeness(self) -> dict[str, dict[str, Any]]:
         """How each host was treated so far: concurrency, delays, response times, decisions."""
@@ -162,9 +180,18 @@ class CaptureSession:
         The article's requests run under its own target policy (see targets.py) and budget."""
         seed = check_seed(url)
         with policy_scope(await self.fetcher.seed_policy(seed)):
-            return await self._capture_article(seed)
+            if self.settings.capture_mode == "static":
+                return await self._capture_article(seed)
+            # Imported here: the browser package builds on this module's types.
+            from archive.capture.browser.article import capture_in_mode
+            return await capture_in_mode(self, seed)
 
-    async def _capture_article(self, seed: str) -> ArticleResult:
+    async def capture_static(self, seed: str, extra_fields: typing.Sequence[tuple[str, str]] = ()) -> ArticleResult:
+        """The static capture of ``seed`` (checked, inside its policy scope): the served HTML and
+        what it names. ``extra_fields`` go into the article's metadata record."""
+        return await self._capture_article(seed, extra_fields)
+
+    async def _capture_article(self, seed: str, extra_fields: typing.Sequence[tuple[str, str]] = ()) -> ArticleResult:
         budget = ArticleBudget.from_settings(self.settings)
         page = await self._isolated(seed, parse=True, known_as=seed if self._unchanged else None, budget=budget)
         if page.failure is not None and page.failure.transient:
@@ -193,6 +220,7 @@ class CaptureSession:
         fields += [("requisite", r.url) for r in requisites]
         fields += [("outlink", o) for o in outlinks]
         fields += [("failure", f"{f.url} {f.reason}") for f in failures]
+        fields += extra_fields
         await self._locked(
             self.writer.write_metadata, seed, fields,
             concurrent_to=page.record.record_id if page.record else None,
@@ -285,6 +313,21 @@ class CaptureSession:
         result.failure = Failure(url, chain.too_long())
         return result
 
+    async def browser_hop(self, url: str, *, referer: str | None, budget: ArticleBudget | None,
+                          fresh: bool = False) -> Fetched:
+        """One hop for a request the browser made: the browser follows redirects itself. The
+        same checks as ``fetch`` (target policy, budget, robots.txt); with ``fresh`` the session's
+        earlier hop for ``url`` is not reused (the browser needs a body it did not keep)."""
+        refused = await self._target_refusal(url)
+        if refused is not None:
+            return Fetched(url=url, failure=Failure(url, refused))
+        if budget is not None and not budget.take_request(url):
+            return Fetched(url=url, cut=True)
+        hop = await (self._fetch_hop(url, referer, False) if fresh else self._hop(url, referer, False))
+        if budget is not None:
+            budget.add_bytes(hop.body_bytes)
+        return hop
+
     async def _target_refusal(self, url: str) -> str | None:
         """Why the policy in force refuses ``url``'s host, checked before robots.txt or any
         request for it (the connection itself is checked again at the socket)."""
@@ -328,6 +371,8 @@ class CaptureSession:
             hop.failure = Failure(url, exc.reason, exc.transient)
             return hop
         try:
+            if self.on_exchange is not None:
+                self.on_exchange(exchange)
             hop.payload_digest, hop.body_bytes = exchange.payload_digest, exchange.body_length
             if known_as is not None and self._is_unchanged(exchange, url, known_as):
                 hop.final_url, hop.status, hop.content_type = url, exchange.status, exchange.content_type

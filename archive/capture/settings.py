@@ -23,6 +23,7 @@ MAX_NAME_BYTES = 255 - len(".open")
 # Sample values for checking warc_name_template at config time, each as long as it can be in a
 # real run (a host name of HOST_NAME_MAX, 64 bytes), so a name that fits here fits when written.
 _SAMPLE_NAME_FIELDS: dict[str, Any] = {"timestamp": "20260101000000000", "serial": 99999, "host": "h" * 64, "pid": 4194304}
+CAPTURE_MODES = ("static", "browser", "auto")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -86,6 +87,23 @@ class CaptureSettings:
     max_requisite_depth: int = 5
     max_article_requests: int = 1000
     max_article_bytes: int = 4 * 1024**3
+    # How pages are captured (archive/capture/browser/): "static" reads the served HTML,
+    # "browser" loads every page in headless Chromium (each request recorded by this session),
+    # "auto" reads the served HTML and switches a page to the browser when it looks incomplete.
+    capture_mode: str = "static"
+    browser_path: str = "/usr/bin/chromium"
+    # Wall-clock bound of one page in the browser (load, behaviours, quiet wait, screenshot).
+    browser_page_timeout: float = 30.0
+    # The network counts as quiet after this long without a request in flight.
+    browser_quiet_seconds: float = 0.5
+    # Scroll steps (one viewport each) to make lazy images and "load more" lists load.
+    browser_scroll_steps: int = 20
+    # Tabs open at once in the one browser of a session.
+    browser_tabs: int = 4
+    # The browser is restarted when its whole process tree holds more than this (bytes).
+    browser_memory_bytes: int = 1536 * 1024**2
+    # The rendered DOM kept as a resource record is cut at this many characters.
+    browser_max_dom_chars: int = 32 * 1024**2
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, *, source: str = "settings") -> CaptureSettings:
@@ -146,6 +164,8 @@ class CaptureSettings:
             problems.append("gzip_level must be 0..9")
         if self.digest_algorithm not in {"sha1", "sha256", "sha512"}:
             problems.append("digest_algorithm must be sha1, sha256 or sha512")
+        if self.capture_mode not in CAPTURE_MODES:
+            problems.append(f"capture_mode must be one of {', '.join(CAPTURE_MODES)}, not {self.capture_mode!r}")
         problems += self._range_problems() + self._header_problems()
         try:
             self.warc_name(**_SAMPLE_NAME_FIELDS)
@@ -178,7 +198,7 @@ class CaptureSettings:
         """Every number finite and in range: NaN, infinities and overflows never reach a timer."""
         problems = []
         minimum = {"per_host_concurrency": 1, "article_concurrency": 1, "max_body_bytes": 1, "warc_max_bytes": 1,
-                   "max_article_requests": 1, "max_article_bytes": 1}
+                   "max_article_requests": 1, "max_article_bytes": 1, "browser_tabs": 1}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if isinstance(value, bool):

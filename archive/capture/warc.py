@@ -185,6 +185,22 @@ class WarcFileWriter:
             self._maybe_roll()
         return WrittenRecord(headers["WARC-Record-ID"], name, headers["WARC-Date"])
 
+    def write_resource(self, uri: str, content_type: str, body: bytes, *, concurrent_to: str | None = None) -> WrittenRecord:
+        """A `resource` record (a screenshot, a rendered DOM) made by the capture about ``uri``."""
+        algo = self.settings.digest_algorithm
+        headers = {"WARC-Target-URI": uri, "WARC-Date": self._date(self._clock()), "WARC-Record-ID": self._make_id(),
+                   "WARC-Block-Digest": digest.of_bytes(algo, body), "WARC-Payload-Digest": digest.of_bytes(algo, body)}
+        if concurrent_to:
+            headers["WARC-Concurrent-To"] = concurrent_to
+        with self._lock:
+            writer = self._ensure_open()
+            record = writer.create_warc_record(uri, "resource", payload=BytesIO(body), length=len(body),
+                                               warc_content_type=content_type, warc_headers_dict=headers)
+            name = self._current_name()
+            self._write(writer, record)
+            self._maybe_roll()
+        return WrittenRecord(headers["WARC-Record-ID"], name, headers["WARC-Date"])
+
     def close(self) -> list[Path]:
         """Finish the current file (fsync, then rename off `.open`); return every finished file."""
         with self._lock:

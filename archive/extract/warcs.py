@@ -17,6 +17,7 @@ from archive.errors import ArchiveError, ExtractError, SchemaError
 from archive.extract.decode import MAX_DECODED
 from archive.extract.parse import absolute
 from archive.extract.record import extract_html
+from archive.extract.rendered import RENDERED_HEADERS, dom_provenance, richer
 from archive.extract.schema import validate_record
 from archive.records import RecordInfo, iter_records
 
@@ -30,6 +31,7 @@ class _Plan:
     targets: dict[str, list[str]] = field(default_factory=dict)  # response record id -> requested URLs
     ours: set[Path] = field(default_factory=set)  # files of a news-archive capture (metadata-driven)
     revisit_digests: dict[str, str] = field(default_factory=dict)  # revisit record id -> payload digest
+    rendered: dict[str, str] = field(default_factory=dict)  # page response id -> its rendered DOM's URI
 
 
 def _fields(body: bytes) -> list[tuple[str, str]]:
@@ -59,8 +61,11 @@ def _plan(paths: Sequence[Path]) -> _Plan:
             if ("x-news-archive-role", "article") not in fields:
                 continue
             plan.ours.add(path)
+            dom = next((value for name, value in fields if name == "rendered-dom"), None)
             for target in info.concurrent_to:
                 plan.targets.setdefault(target, []).append(info.target_uri or "")
+                if dom:
+                    plan.rendered[target] = dom
     # A capture may put the metadata record in a later file than the response it names.
     plan.ours.update(path for path, ids in responses.items() if ids & plan.targets.keys())
     return plan
@@ -115,6 +120,7 @@ def extract_warcs(
     for path in paths:
         for rec in iter_records(path, errors=errors):  # type: ignore[arg-type]
             yield from run.record(rec.info, rec.payload)
+    yield from run.awaiting_pages()
     yield from run.pending_revisits()
 
 
@@ -127,6 +133,9 @@ class _Extraction:
         self.wanted_digests = {d for rid, d in plan.revisit_digests.items() if rid in plan.targets}
         self.originals: dict[str, _Original] = {}
         self.pending: list[RecordInfo] = []  # revisits met before their original
+        self.dom_uris = set(plan.rendered.values())
+        self.doms: dict[str, tuple[bytes, RecordInfo]] = {}  # rendered DOM URI -> its resource record
+        self.awaiting: list[tuple[RecordInfo, _Original]] = []  # pages read with their rendered DOM
 
     def report(self, exc: ArchiveError) -> None:
         if self.errors is None:
@@ -135,6 +144,9 @@ class _Extraction:
 
     def record(self, info: RecordInfo, payload: Callable[[], BinaryIO]) -> Iterator[dict[str, object]]:
         """The article record ``info`` yields (none, or one), keeping what later revisits need."""
+        if info.rec_type == "resource" and info.target_uri in self.dom_uris:
+            self.doms[info.target_uri or ""] = (payload().read(MAX_DECODED + 1), info)
+            return
         keep = info.rec_type == "response" and info.payload_digest in self.wanted_digests
         candidate = _is_candidate(info, self.plan) and _wanted(self.url, info, self.plan)
         if not (keep or candidate):
@@ -153,8 +165,36 @@ class _Extraction:
             return  # an untyped response that is not a page (an image, a feed): not an article
         if keep and info.payload_digest:
             self.originals.setdefault(info.payload_digest, (body, headers, info))
-        if candidate:
+        if candidate and info.record_id in self.plan.rendered:
+            self.awaiting.append((info, (body, headers, info)))  # its rendered DOM may come later in the file
+        elif candidate:
             yield from self._extract(info, (body, headers, info), None)
+
+    def awaiting_pages(self) -> Iterator[dict[str, object]]:
+        """Pages captured by a browser: the record from the served HTML or, when it is richer, from
+        the rendered DOM (a page that builds its article with scripts)."""
+        for info, page in self.awaiting:
+            served = next(self._extract(info, page, None), None)
+            rendered = self._rendered(info)
+            if rendered is not None and richer(served, rendered):
+                try:
+                    validate_record(rendered)
+                except SchemaError as exc:
+                    self.report(exc)  # still yielded, as a served record would be
+                served = rendered
+            if served is not None:
+                yield served
+
+    def _rendered(self, info: RecordInfo) -> dict[str, object] | None:
+        dom = self.doms.get(self.plan.rendered[info.record_id or ""])
+        if dom is None or len(dom[0]) > MAX_DECODED:
+            return None
+        try:
+            rendered = extract_html(dom[0], url=(info.target_uri or "").strip("<>"), headers=RENDERED_HEADERS,
+                                    provenance=dom_provenance(_provenance(info), dom[1]))
+        except ArchiveError:
+            return None  # the served record (or its reported problem) stands
+        return rendered
 
     def _revisit(self, info: RecordInfo) -> Iterator[dict[str, object]]:
         got = self.originals.get(info.payload_digest or "")

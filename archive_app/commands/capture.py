@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from archive.capture.settings import CaptureSettings
+from archive.capture.settings import CAPTURE_MODES, CaptureSettings
 from archive.capture.urls import check_seed
 from archive.config import load_config
 from archive.display import printable
@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fixed minimum seconds between request starts per host "
                              "(default 0: the pace follows each server's response time)")
     parser.add_argument("--ignore-robots", action="store_true", help="do not honour robots.txt")
+    parser.add_argument("--mode", choices=CAPTURE_MODES,
+                        help="static: the served HTML (default); browser: every page in headless Chromium; "
+                             "auto: static, and the browser for pages that look incomplete without scripts")
     parser.add_argument("--no-bag", action="store_true",
                         help="leave the WARCs and metadata records in --out instead of packaging a bag")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -53,6 +56,8 @@ def settings_from_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[s
         settings["per_host_delay"] = args.delay
     if args.ignore_robots:
         settings["respect_robots"] = False
+    if args.mode is not None:
+        settings["capture_mode"] = args.mode
     CaptureSettings.from_mapping(settings, source="command line")  # flags get the same checks
     return settings, dict(config.bag)
 

@@ -247,6 +247,12 @@ class StaticSite:
         return content_type
 
 
+def _bundled_site() -> Site:
+    from archive_app.demo.jspages import with_js_pages  # it builds on this module's StaticSite
+
+    return with_js_pages(StaticSite(SITE_ROOT))
+
+
 # --- the HTTP side ------------------------------------------------------------------------------
 
 
@@ -509,7 +515,7 @@ class DemoServer:
             raise ValueError("give DemoServer a root folder or a site, not both")
         if latency is not None and latency < 0:
             raise ValueError(f"latency must be >= 0, not {latency}")
-        self.site: Site = site if site is not None else StaticSite(root if root is not None else SITE_ROOT)
+        self.site: Site = site if site is not None else StaticSite(root) if root is not None else _bundled_site()
         self.host = host
         self.quiet = quiet
         self.request_log: list[tuple[str, str]] = []
