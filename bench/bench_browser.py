@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from archive.capture.browser.process import group_members, group_pss  # noqa: E402
-from archive.capture.session import CaptureSession  # noqa: E402
+from archive.capture.session import ArticleResult, CaptureSession  # noqa: E402
 from archive.capture.settings import CaptureSettings  # noqa: E402
 from archive_app.demo.jspages import JS_PAGES  # noqa: E402
 
@@ -81,7 +81,7 @@ class TreeMemory(threading.Thread):
             self.peak_rss = max(self.peak_rss, sum(_rss(p) for p in pids))
 
 
-async def _capture(out: Path, urls: list[str], settings: CaptureSettings, memory: TreeMemory | None = None) -> list[object]:
+async def _capture(out: Path, urls: list[str], settings: CaptureSettings, memory: TreeMemory | None = None) -> list[ArticleResult]:
     async with CaptureSession(out, settings) as session:
         tasks = [asyncio.ensure_future(session.capture_article(u)) for u in urls]
         while memory is not None and session.browser is None and not all(t.done() for t in tasks):
@@ -104,7 +104,7 @@ def throughput(base: str, pages: int) -> None:
     elapsed = time.monotonic() - started
     memory.stop.set()
     memory.join()
-    ok = sum(1 for r in results if r.ok and r.mode == "browser")  # type: ignore[attr-defined]
+    ok = sum(1 for r in results if r.ok and r.mode == "browser")
     print(f"throughput: {pages} JS pages in browser mode in {elapsed:.1f}s (browser start included): "
           f"{pages / elapsed * 60:.0f} pages/min, {ok}/{pages} ok")
     print(f"  peak memory of the whole tree: {memory.peak_pss / 2**20:.0f} MiB PSS "
@@ -128,7 +128,7 @@ def auto_overhead(articles: int, runs: int) -> None:
                 results = asyncio.run(_capture(out, urls, CaptureSettings(capture_mode=mode)))
                 times[mode].append(time.monotonic() - started)
                 if mode == "auto":
-                    modes = [r.mode for r in results]  # type: ignore[attr-defined]
+                    modes = [r.mode for r in results]
                 shutil.rmtree(out, ignore_errors=True)
         static, auto = statistics.median(times["static"]), statistics.median(times["auto"])
         print(f"auto vs static on {articles} static articles x 5 images (20 ms latency), median of {runs}: "

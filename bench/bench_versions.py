@@ -34,8 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive_app.commands import diff as diff_command  # noqa: E402
-from archive_app.commands import versions as versions_command  # noqa: E402
 from archive.extract import extract_html  # noqa: E402
 from archive.extract.parse import parse_html  # noqa: E402
 from archive.history import HISTORY_NAME  # noqa: E402
@@ -43,6 +41,8 @@ from archive.versions import Version, VersionIndex, VersionPolicy, decide  # noq
 from archive.versions.body import article_blocks  # noqa: E402
 from archive.versions.index import _pack  # noqa: E402
 from archive.versions.snapshot import Snapshot, snapshot_of  # noqa: E402
+from archive_app.commands import diff as diff_command  # noqa: E402
+from archive_app.commands import versions as versions_command  # noqa: E402
 
 # News text has a wide vocabulary (a few thousand distinct words per hundred articles): a tiny
 # one would make every paragraph look alike and the word diff's worst case the common case.
@@ -130,7 +130,8 @@ def build_history(path: Path, total: int, per_url: int = 10) -> list[str]:
 
 def answer_times(out: Path, urls: list[str], samples: int) -> tuple[list[float], list[float]]:
     rng = random.Random(3)
-    versions_ms, diff_ms = [], []
+    versions_ms: list[float] = []
+    diff_ms: list[float] = []
     for url in rng.sample(urls, min(samples, len(urls))):
         for command, argv, times in ((versions_command, [url, "--out", str(out)], versions_ms),
                                      (diff_command, [url, "--out", str(out), "--format", "html"], diff_ms)):

@@ -174,32 +174,34 @@ class WarcFileWriter:
     ) -> WrittenRecord:
         """A `metadata` record of `name: value` lines (application/warc-fields) about ``uri``."""
         body = "".join(f"{name}: {_one_line(value)}\r\n" for name, value in fields).encode("utf-8")
+        return self._write_block(uri, "metadata", "application/warc-fields", body, concurrent_to)
+
+    def write_resource(self, uri: str, content_type: str, body: bytes, *, concurrent_to: str | None = None) -> WrittenRecord:
+        """A `resource` record (a screenshot, a rendered DOM) made by the capture about ``uri``."""
+        return self._write_block(uri, "resource", content_type, body, concurrent_to)
+
+    def _write_block(self, uri: str, rtype: str, content_type: str, body: bytes,
+                     concurrent_to: str | None) -> WrittenRecord:
         headers = {"WARC-Target-URI": uri, "WARC-Date": self._date(self._clock()), "WARC-Record-ID": self._make_id()}
         if concurrent_to:
             headers["WARC-Concurrent-To"] = concurrent_to
         with self._lock:
             writer = self._ensure_open()
-            record = self._block_record(writer, uri, "metadata", body, headers)
+            record = self._block_record(writer, uri, rtype, body, headers, content_type)
             name = self._current_name()
             self._write(record)
             self._maybe_roll()
         return WrittenRecord(headers["WARC-Record-ID"], name, headers["WARC-Date"])
 
-    def write_resource(self, uri: str, content_type: str, body: bytes, *, concurrent_to: str | None = None) -> WrittenRecord:
-        """A `resource` record (a screenshot, a rendered DOM) made by the capture about ``uri``."""
+    def _block_record(self, writer: RecordBuilder, uri: str, rtype: str, body: bytes, headers: dict[str, str],
+                      content_type: str = "application/warc-fields") -> Any:
         algo = self.settings.digest_algorithm
-        headers = {"WARC-Target-URI": uri, "WARC-Date": self._date(self._clock()), "WARC-Record-ID": self._make_id(),
-                   "WARC-Block-Digest": digest.of_bytes(algo, body), "WARC-Payload-Digest": digest.of_bytes(algo, body)}
-        if concurrent_to:
-            headers["WARC-Concurrent-To"] = concurrent_to
-        with self._lock:
-            writer = self._ensure_open()
-            record = writer.create_warc_record(uri, "resource", payload=BytesIO(body), length=len(body),
-                                               warc_content_type=content_type, warc_headers_dict=headers)
-            name = self._current_name()
-            self._write(writer, record)
-            self._maybe_roll()
-        return WrittenRecord(headers["WARC-Record-ID"], name, headers["WARC-Date"])
+        # Non-HTTP records have no headers inside the block, so the payload is the whole block.
+        headers = {**headers, "WARC-Block-Digest": digest.of_bytes(algo, body), "WARC-Payload-Digest": digest.of_bytes(algo, body)}
+        return writer.create_warc_record(
+            uri, rtype, payload=BytesIO(body), length=len(body),
+            warc_content_type=content_type, warc_headers_dict=headers,
+        )
 
     def close(self) -> list[Path]:
         """Finish the current file (fsync, then rename off `.open`); return every finished file."""
@@ -228,15 +230,6 @@ class WarcFileWriter:
     def _current_name(self) -> str:
         assert self._path is not None
         return self._path.name[: -len(OPEN_SUFFIX)]
-
-    def _block_record(self, writer: RecordBuilder, uri: str, rtype: str, body: bytes, headers: dict[str, str]) -> Any:
-        algo = self.settings.digest_algorithm
-        # Non-HTTP records have no headers inside the block, so the payload is the whole block.
-        headers = {**headers, "WARC-Block-Digest": digest.of_bytes(algo, body), "WARC-Payload-Digest": digest.of_bytes(algo, body)}
-        return writer.create_warc_record(
-            uri, rtype, payload=BytesIO(body), length=len(body),
-            warc_content_type="application/warc-fields", warc_headers_dict=headers,
-        )
 
     def _ensure_open(self) -> RecordBuilder:
         if self._failed is not None:

@@ -58,7 +58,7 @@ def write_diff_pages(out: Path, index: VersionIndex, urls: Sequence[str]) -> lis
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    el = etree.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
+    el = etree.SubElement(parent, f"{{{ATOM}}}{tag}", attrib=attrs)
     if text is not None:
         el.text = text
     return el
@@ -94,7 +94,7 @@ def _rfc3339(at: str) -> str:
 def write_feed(out: Path, source: str | None, index: VersionIndex, limit: int = 100) -> Path:
     """(Re)write the source's edits feed from the index; returns its path."""
     recent = index.recent(source, limit)
-    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]  # lxml: None is the default namespace
     _sub(feed, "title", f"Edits detected in {source or 'captured articles'}")
     _sub(feed, "id", f"tag:news-archive,2026:edits:{quote(source or 'default', safe='')}")
     _sub(feed, "updated", _rfc3339(recent[0].at) if recent else "1970-01-01T00:00:00Z")

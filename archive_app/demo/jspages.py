@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from archive_app.demo.changing import ChangingPages
 from archive_app.demo.server import Redirect, Resource, Site, StaticSite
 
 JS_ROOT = Path(__file__).resolve().parent / "jssite"
@@ -35,6 +36,11 @@ class WithJsPages:
         self.base = base
         self.latency = base.latency
         self.pages = StaticSite(JS_ROOT, redirects={}, chunked=(), articles=JS_PAGES, latency=base.latency)
+
+    @property
+    def changing(self) -> ChangingPages:
+        """The base site's pages that change between captures (see changing.py)."""
+        return self.base.changing
 
     def article_paths(self) -> list[str]:
         return self.base.article_paths()

@@ -196,7 +196,9 @@ class StaticSite:
         self.chunked = frozenset(chunked)
         self.articles = list(articles)
         self.latency = latency
-        from archive_app.demo.changing import ChangingPages  # pages edited between captures (versions)
+        from archive_app.demo.changing import (
+            ChangingPages,  # pages edited between captures (versions)
+        )
 
         self.changing = ChangingPages()
 

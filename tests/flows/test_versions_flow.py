@@ -6,17 +6,18 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
-from archive_app.cli import main
-from archive_app.demo.changing import EDITED, NOISY, VANISHING
-from archive_app.demo.server import DemoServer
 from archive.validate import validate_bag
 from archive.versions import VersionIndex
 from archive.versions.feed import ATOM, feed_path
 from archive.versions.run import PREMIS_LOG_NAME
+from archive_app.cli import main
+from archive_app.demo.changing import EDITED, NOISY, VANISHING
+from archive_app.demo.server import DemoServer
 from flows.schedule import capture_source
 
 CONFIG = """
@@ -44,7 +45,7 @@ def changing(tmp_path: Path):
         yield server, config, out, urls
 
 
-def run(config: Path) -> dict:
+def run(config: Path) -> dict[str, Any]:
     """The run's report, as written to its report file."""
     return asyncio.run(capture_source(str(config), "changing")).to_json()
 
@@ -106,8 +107,8 @@ def test_edits_make_versions_noise_does_not_and_a_vanished_page_is_gone(changing
     assert len(listing) == 2 and "headline rewritten" in listing[1] and new_bag.name in listing[1]
 
     feed = etree.parse(str(feed_path(out, "changing")))
-    titles = [t.text for t in feed.iterfind(f"{{{ATOM}}}entry/{{{ATOM}}}title")]
+    titles = [t.text or "" for t in feed.iterfind(f"{{{ATOM}}}entry/{{{ATOM}}}title")]
     assert sorted(titles) == sorted(["Edited: Council splits over reconstruction money for the south",
                                      f"Gone: {vanishing}"]), titles
-    diff_links = feed.xpath("//a:link[@title='what changed']/@href", namespaces={"a": ATOM})
+    diff_links = [str(h) for h in feed.xpath("//a:link[@title='what changed']/@href", namespaces={"a": ATOM})]  # type: ignore[union-attr]
     assert len(diff_links) == 1 and (out / diff_links[0]).is_file()

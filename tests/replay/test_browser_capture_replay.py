@@ -13,9 +13,9 @@ import pytest
 
 from archive.capture.session import CaptureSession
 from archive.capture.settings import CaptureSettings
-from archive_app.demo.jspages import JS_PAGES
 from archive.package import BagInfo, build_bag
 from archive.pipeline import extract_to_folder
+from archive_app.demo.jspages import JS_PAGES
 from tests.capture.browser.conftest import records
 from tests.replay.test_browser import chromium  # noqa: F401 - the fixture
 

@@ -10,16 +10,25 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive_app.cli import main
 from archive.errors import ArchiveError, ConfigError, UsageError
 from archive.extract.parse import parse_html
-from archive.versions import Check, Image, Snapshot, Version, VersionIndex, VersionPolicy, decide, diff
+from archive.versions import (
+    Check,
+    Image,
+    Snapshot,
+    Version,
+    VersionIndex,
+    VersionPolicy,
+    decide,
+    diff,
+)
 from archive.versions.body import article_blocks
 from archive.versions.feed import ATOM, write_feed
 from archive.versions.run import due
 from archive.versions.select import pair, pick
 from archive.versions.snapshot import norm, snapshot_of
 from archive.versions.summary import summarise
+from archive_app.cli import main
 
 BODY = tuple(("paragraph", f"Paragraph {n} says something about the council and its budget.") for n in range(1, 9))
 PHOTO = Image("http://127.0.0.1/a.jpg", "sha256:AAA", "The council building.")
@@ -211,9 +220,9 @@ def test_gone_means_404_410_or_redirected_away_not_a_moved_slug() -> None:
 def test_replay_links_use_archive_replays_defaults() -> None:
     import argparse
 
-    from archive_app.commands.replay import add_arguments
     from archive.replay import pywb
     from archive.versions import render
+    from archive_app.commands.replay import add_arguments
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     assert (render.HOST, render.COLLECTION) == (pywb.HOST, pywb.COLLECTION)

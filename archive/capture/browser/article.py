@@ -16,7 +16,14 @@ from archive.capture.browser.bodies import BodyStore
 from archive.capture.browser.host import BrowserHost
 from archive.capture.browser.page import PageOutcome, capture_page
 from archive.capture.budget import ArticleBudget
-from archive.capture.session import HTML_TYPES, RUN_ERRORS, ArticleResult, CaptureSession, Failure, Fetched
+from archive.capture.session import (
+    HTML_TYPES,
+    RUN_ERRORS,
+    ArticleResult,
+    CaptureSession,
+    Failure,
+    Fetched,
+)
 from archive.capture.targets import current_policy
 from archive.charset import choose_charset
 from archive.content import ContentDecodingError

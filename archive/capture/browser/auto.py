@@ -11,6 +11,8 @@ from __future__ import annotations
 import lxml.html
 from lxml import etree
 
+from archive.extract.parse import text_content
+
 # Fewer words than this in the served page's text (scripts and styles removed) while it has
 # scripts: a news article's text plus its page furniture is well above it.
 MIN_WORDS = 150
@@ -27,7 +29,7 @@ def needs_browser(body: bytes, encoding: str) -> str | None:
     scripts = len(root.findall(".//script"))
     sourceless = sum(1 for img in root.iter("img") if not _has_source(img))
     etree.strip_elements(root, *_NOT_TEXT, with_tail=False)
-    words = len(root.text_content().split())
+    words = len(text_content(root).split())
     if scripts and words < MIN_WORDS:
         return f"the served HTML has only {words} words of text and {scripts} scripts"
     if sourceless:

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from archive_app.demo.changing import EDITED, NOISY, VANISHING
+from archive_app.demo.jspages import WithJsPages
 from archive_app.demo.server import DemoServer
 
 
@@ -19,6 +20,7 @@ def fetch(url: str) -> bytes:
 
 def test_changing_pages() -> None:
     with DemoServer() as server:
+        assert isinstance(server.site, WithJsPages)  # the bundled site
         pages = server.site.changing
         first, again = fetch(server.url(NOISY)), fetch(server.url(NOISY))
         assert first != again, "the noisy page's bytes differ on every load"

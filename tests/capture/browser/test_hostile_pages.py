@@ -29,7 +29,7 @@ def test_pages_that_never_settle_end_at_the_page_deadline(hostile_server, tmp_pa
     urls = [hostile_server.url(n) for n in ("loop.html", "busy.html")]
     loop, busy = capture(tmp_path, urls, capture_mode="browser", browser_page_timeout=PAGE_TIMEOUT,
                          max_article_requests=100_000, respect_robots=False)
-    assert all(r.ok and r.mode == "browser" and r.record_id for r in (loop, busy)), [loop.as_dict(), busy.as_dict()]
+    assert all(r.ok and r.mode == "browser" and r.record_id for r in (loop, busy)), [loop.to_json(), busy.to_json()]
     stopped = ("the load event did not fire", "behaviours stopped")
     assert any(n.startswith(stopped) for n in loop.notes), loop.notes
     assert "browser-note: " + loop.notes[0] in _meta(tmp_path, urls[0])  # recorded, not only reported

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.errors import ArchiveError
 from archive_app.demo.jspages import JS_PAGES
 from tests.capture.browser.conftest import capture, records
 
@@ -72,7 +73,7 @@ def test_auto_mode_uses_the_browser_only_where_the_page_needs_it(demo_server, tm
     assert static.mode == "static" and "holds the article" in static.mode_reason
     assert js_article.mode == "browser" and "words of text" in js_article.mode_reason
     assert gallery.mode == "browser" and gallery.mode_reason
-    assert all(r.as_dict()["mode"] == r.mode for r in results)  # in the run report, per page
+    assert all(r.to_json()["mode"] == r.mode for r in results)  # in the run report, per page
     fetched = {u.removeprefix(demo_server.base_url) for u in _uris(tmp_path, "response") | _uris(tmp_path, "revisit")}
     assert "/js/data/article.json" in fetched
     # the page the decision read is recorded once, not once per mode
@@ -85,7 +86,7 @@ def test_extraction_reads_the_rendered_dom_when_the_served_html_lacks_the_articl
 
     pages = [demo_server.url("/js/article.html"), demo_server.url("/en/2018/03/amnesty-or-disgrace.html")]
     capture(tmp_path, pages, capture_mode="browser")
-    errors: list[object] = []
+    errors: list[ArchiveError] = []
     found = {r["url"]: r for r in extract_warcs(sorted(tmp_path.glob("*.warc.gz")), errors=errors)}
     assert not errors
     js = found[pages[0]]
