@@ -109,10 +109,13 @@ def test_diff_of_removed_block_and_caption_edit() -> None:
 
 
 def test_body_blocks_prefer_article_body_then_the_article_element() -> None:
-    doc = parse_html("<html><body><p>Menu text</p><article><h2>Sub</h2><p>One.</p><figure><figcaption>Cap"
-                     "</figcaption></figure></article><p>Footer</p></body></html>")
-    assert [(b.kind, b.text) for b in article_blocks({}, doc)] == [("heading", "Sub"), ("paragraph", "One."),
-                                                                  ("caption", "Cap")]
+    one = "The council met on Tuesday and argued for hours about the budget for the coming year. " * 3
+    two = "Residents of the southern districts asked again when the damaged bridges would be rebuilt. " * 3
+    doc = parse_html(f"<html><body><p>Menu text</p><article><h2>Sub</h2><p>{one}</p><figure><figcaption>Cap"
+                     f"</figcaption></figure><p>{two}</p></article><p>Footer</p></body></html>")
+    # A record made before articleBody existed: the main-text extractor reads the archived page.
+    assert [(b.kind, b.text) for b in article_blocks({}, doc)] == [("heading", "Sub"), ("paragraph", one.strip()),
+                                                                  ("caption", "Cap"), ("paragraph", two.strip())]
     assert [b.text for b in article_blocks({"articleBody": "First.\n\nSecond."}, doc)] == ["First.", "Second."]
     marked = {"articleBody": "Sub\n\nFirst.\n\nCap", "hasPart": [
         {"@type": "WebPageElement", "additionalType": "heading", "position": 1, "text": "Sub"},
