@@ -94,7 +94,7 @@ def test_edits_make_versions_noise_does_not_and_a_vanished_page_is_gone(changing
     d = json.loads(capsys.readouterr().out)
     assert [f["where"] for f in d["fields"]] == ["headline"]
     assert sorted((b["where"], b["change"]) for b in d["blocks"]) == [
-        ("paragraph 4", "added"), ("paragraph 6", "added")]  # the byline line is paragraph 1
+        ("paragraph 3", "added"), ("paragraph 5", "added")]  # the byline line is not body text
     added = " ".join(w[1] for b in d["blocks"] for w in b["words"])
     assert "waited four years" in added and added.count("Correction:") == 1
     [photo] = d["images"]

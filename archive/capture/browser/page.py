@@ -26,7 +26,10 @@ from archive.errors import BrowserError
 MAX_SHOT_HEIGHT = 16384
 SCROLL_PAUSE_MS = 50
 STEP_QUIET = 0.2  # quiet enough between scroll steps; the page's last wait uses browser_quiet_seconds
-SHORT = 5.0  # seconds for a command that does no page work (open, close, enable)
+# Seconds for a command that does no page work (open, close, enable). It bounds a browser that
+# hangs; a healthy one answers in milliseconds, but on a saturated machine (load 40+ on 2 cores)
+# answers of 5-10 s were seen, so the bound is generous.
+SHORT = 30.0
 
 
 @dataclass
