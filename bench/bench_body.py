@@ -100,17 +100,20 @@ def trafilatura_tool() -> Callable[[Page], str]:
     return run
 
 
-def measure(tool: str, run: Callable[[Page], str], pages: list[Page], runs: int, scorer: ModuleType) -> list[Result]:
-    """Each page ``runs`` times in a row; the fastest run counts (the machine is shared and noisy)."""
-    out = []
+def measure(tools: dict[str, Callable[[Page], str]], pages: list[Page], runs: int,
+            scorer: ModuleType) -> dict[str, list[Result]]:
+    """Each page through each tool in turn (so a busy spell on the shared machine hits both),
+    ``runs`` times; the fastest run counts."""
+    out: dict[str, list[Result]] = {name: [] for name in tools}
     for page in pages:
-        best, text = float("inf"), ""
-        for _ in range(runs):
-            start = time.perf_counter()
-            text = run(page)
-            best = min(best, time.perf_counter() - start)
-        got = scorer.bag_scores(page.truth, text)
-        out.append(Result(tool, page, text, best, {k: got[k] for k in ("f1", "precision", "recall")}))
+        for name, run in tools.items():
+            best, text = float("inf"), ""
+            for _ in range(runs):
+                start = time.perf_counter()
+                text = run(page)
+                best = min(best, time.perf_counter() - start)
+            got = scorer.bag_scores(page.truth, text)
+            out[name].append(Result(name, page, text, best, {k: got[k] for k in ("f1", "precision", "recall")}))
     return out
 
 
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     for page in pages[:3]:  # warm both up (imports, compiled regexes) before anything is timed
         for run in tools.values():
             run(page)
-    results = {name: measure(name, run, pages, args.runs, scorer) for name, run in tools.items()}
+    results = measure(tools, pages, args.runs, scorer)
     report(results, dev, args.worst)
     OUT.mkdir(parents=True, exist_ok=True)
     for name, got in results.items():
