@@ -42,7 +42,9 @@ _HIDDEN_CLASS = re.compile(
 # Prose has sentences: a full stop (or the CJK/Arabic/Devanagari one) at a word's end.
 _SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
-_ITEMPROPS = etree.XPath("//*[@itemprop]")  # found in C; the few hits are then read in Python
+# Candidates found in C (a substring test, case as schema.org writes it); tokens checked in Python.
+_ITEMPROPS = etree.XPath("//*[contains(@itemprop, 'rticleBody') or contains(@itemprop, 'eviewBody')"
+                         " or contains(@itemprop, 'rticlebody') or contains(@itemprop, 'eviewbody')]")
 _BODY_PROPS = frozenset({"articlebody", "reviewbody"})
 _PARAGRAPHS = ("p", "pre", "blockquote", "td")
 _MIN_ITEMPROP_CHARS = 200
