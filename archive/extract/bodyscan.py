@@ -55,6 +55,7 @@ _MAX_PARAGRAPHS = 5000
 _PROSE = 100
 _CARDS = 3  # this many link cards of one shape make a teaser list
 _CARD_TEXT = 300  # a card's blurb is short
+_MAX_CARDS = 200  # children looked at when deciding whether an element is a list of cards
 # Siblings with these tags are never article text, however long.
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "form", "header", "h1",
                        "iframe", "svg", "button", "select", "menu"})
@@ -92,7 +93,7 @@ def is_teaser_list(node: etree._Element) -> bool:
     if len(node) < _CARDS:
         return False
     shapes: dict[tuple[object, str | None], int] = {}
-    for child in node:
+    for child in islice(node, _MAX_CARDS):  # a page of 100,000 paragraphs is not a list of cards
         if _is_card(child):
             shape = (child.tag, child.get("class"))
             shapes[shape] = shapes.get(shape, 0) + 1
