@@ -20,6 +20,7 @@ from archive.textblocks import Block, Kind
 
 # A date or byline line above the text is at most this long.
 _META_LINE = 120
+_SENTENCE_END = frozenset(".!?。！？")
 # Short blocks may repeat legitimately (an interview's questions, a refrain); long ones only by page
 # furniture (a slideshow printing each caption twice).
 _SHORT_REPEAT = 60
@@ -84,7 +85,9 @@ def _skip_dateline(raw: list[RawBlock]) -> list[RawBlock]:
 
 
 def _is_date_line(block: RawBlock) -> bool:
-    return len(block.text) <= _META_LINE and find_date(block.text) is not None
+    """Short, dated, and not a sentence: "On 5 March 2019, the council voted." is the lede."""
+    text = block.text
+    return len(text) <= _META_LINE and text[-1] not in _SENTENCE_END and find_date(text) is not None
 
 
 def _trim(raw: list[RawBlock]) -> list[RawBlock]:

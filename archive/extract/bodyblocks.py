@@ -81,11 +81,12 @@ class _Walker:
                 self._links += len(text.strip())
 
     def flush(self, kind: RawKind = "paragraph") -> None:
-        if self._parts:
-            text = clean("".join(self._parts))[:self._budget]
-            if text:
-                self.blocks.append(RawBlock(kind, text, self._links))
-                self._budget -= len(text)
+        if not self._parts:  # most calls: a block boundary with no text since the last one
+            return
+        text = clean("".join(self._parts))[:self._budget]
+        if text:
+            self.blocks.append(RawBlock(kind, text, self._links))
+            self._budget -= len(text)
         self._parts, self._links, self._pending = [], 0, 0
         if self._budget <= 0:
             raise _Full

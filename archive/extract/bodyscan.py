@@ -43,7 +43,9 @@ _HIDDEN_CLASS = re.compile(
 # Prose has sentences: a full stop (or the CJK/Arabic/Devanagari one) at a word's end.
 _SENTENCE_END = re.compile(r"\w[.!?。！？۔।](?:\s|$)")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
-_ITEMPROPS = ElementXPath("//*[@itemprop]")  # found in C; the few hits are then read in Python
+# Candidates found in C (a substring test, case as schema.org writes it); tokens checked in Python.
+_ITEMPROPS = ElementXPath("//*[contains(@itemprop, 'rticleBody') or contains(@itemprop, 'eviewBody')"
+                           " or contains(@itemprop, 'rticlebody') or contains(@itemprop, 'eviewbody')]")
 _BODY_PROPS = frozenset({"articlebody", "reviewbody"})
 _PARAGRAPHS = ("p", "pre", "blockquote", "td")
 _MIN_ITEMPROP_CHARS = 200
@@ -54,6 +56,7 @@ _MAX_PARAGRAPHS = 5000
 _PROSE = 100
 _CARDS = 3  # this many link cards of one shape make a teaser list
 _CARD_TEXT = 300  # a card's blurb is short
+_MAX_CARDS = 200  # children looked at when deciding whether an element is a list of cards
 # Siblings with these tags are never article text, however long.
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "form", "header", "h1",
                        "iframe", "svg", "button", "select", "menu"})
@@ -91,7 +94,7 @@ def is_teaser_list(node: etree._Element) -> bool:
     if len(node) < _CARDS:
         return False
     shapes: dict[tuple[object, str | None], int] = {}
-    for child in node:
+    for child in islice(node, _MAX_CARDS):  # a page of 100,000 paragraphs is not a list of cards
         if _is_card(child):
             shape = (child.tag, child.get("class"))
             shapes[shape] = shapes.get(shape, 0) + 1

@@ -50,6 +50,7 @@ def test_absolute_matches_urljoin(base: str, ref: str) -> None:
     assert absolute(base, ref) == _absolute_reference(base, ref)
 
 
+@settings(deadline=None)  # a property, not a timing: a busy shared machine exceeded the 200 ms default
 @given(st.text(alphabet=st.sampled_from(["a", "b", " ", "\t", "\n", "\x0b", "\x1c", "\x85", "\xa0", "\u2003"])))
 def test_word_count_is_str_split(text: str) -> None:
     assert word_count(text) == len(text.split())
