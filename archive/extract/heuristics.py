@@ -177,16 +177,28 @@ def _paragraph_text(el: etree._Element, memo: Memo) -> int:
     return sum(len(text_content(p)) for p in el.iter("p") if not is_chrome(p, el, memo))
 
 
-def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:  # noqa: C901 (issue 12: split into named steps after the merge)
+def _semantic_root(doc: etree._Element, memo: Memo) -> etree._Element | None:
+    """The page's ``<article>`` (else ``<main>``) outside site furniture, or None."""
+    for tag in ("article", "main"):
+        found = [el for el in doc.iter(tag) if not is_chrome(el, None, memo)]
+        if len(found) > 1:
+            # Several: the one that holds the page's headline, if only one does; else the wordiest.
+            headed = [el for el in found if next(el.iter("h1"), None) is not None]
+            found = headed if len(headed) == 1 else found
+        if found:
+            return found[0] if len(found) == 1 else max(found, key=lambda el: _paragraph_text(el, memo))
+    return None
+
+
+def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
     """The element holding the article: ``<article>``/``<main>``, else the densest text block."""
     memo = Memo() if memo is None else memo
     body = body_of(doc)
     if body is None:
         return doc
-    for tag in ("article", "main"):
-        found = [el for el in doc.iter(tag) if not is_chrome(el, None, memo)]
-        if found:
-            return found[0] if len(found) == 1 else max(found, key=lambda el: _paragraph_text(el, memo))
+    semantic = _semantic_root(doc, memo)
+    if semantic is not None:
+        return semantic
     for el in _ROLES(doc):  # only elements with a role, found in C
         if (el.get("role") or "").lower() == "main":
             return el

@@ -449,3 +449,11 @@ def test_h1_in_the_title_still_wins_over_a_different_og_title(extract: Extract) 
     record = extract(_page(head, f"<article><h1>Water talks resume after the flood</h1>{BODY}</article>"), url=URL)
     assert record["headline"] == "Water talks resume after the flood"
     assert record["alternativeHeadline"] == "Politics and more news"
+
+
+def test_of_several_articles_the_one_holding_the_headline_is_the_article(extract: Extract) -> None:
+    others = "".join(f"<p>Another story number {i} with a long teaser text that goes on and on for a while.</p>"
+                     for i in range(12))
+    body = (f'<article class="story"><p class="date">15.08.2016</p><h1>Headline here</h1>{BODY}</article>'
+            f'<article class="more"><p class="date">22.09.2021</p>{others}</article>')
+    assert extract(_page("", body), url=URL)["datePublished"] == "2016-08-15"
