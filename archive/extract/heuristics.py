@@ -202,7 +202,12 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
     for el in _ROLES(doc):  # only elements with a role, found in C
         if (el.get("role") or "").lower() == "main":
             return el
-    # No semantic markup: the block whose direct <p> children carry the most text.
+    return _densest_block(body, memo)
+
+
+def _densest_block(body: etree._Element, memo: Memo) -> etree._Element:
+    """No semantic markup: the block whose direct <p> children carry the most text, or its
+    container holding the headline when that is near."""
     best: etree._Element = body
     sizes: dict[etree._Element, int] = {}
     for p in body.iter("p"):  # one pass: text per parent (a per-<p> sum would be quadratic)
@@ -213,16 +218,19 @@ def main_root(doc: etree._Element, memo: Memo | None = None) -> etree._Element:
         if not is_chrome(parent, None, memo):
             best = parent
             break
-    if best is not body:
-        # Climb to the container that also holds the headline, if it is near.
-        node = best
-        for _ in range(3):
-            parent = node.getparent()
-            if parent is None or tag_of(parent) == "body":
-                break
-            node = parent
-            if next(node.iter("h1"), None) is not None:
-                return node
+    return best if best is body else _headline_container(best)
+
+
+def _headline_container(best: etree._Element) -> etree._Element:
+    """Climb from ``best`` to the container that also holds the headline, if it is near."""
+    node = best
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None or tag_of(parent) == "body":
+            break
+        node = parent
+        if next(node.iter("h1"), None) is not None:
+            return node
     return best
 
 
