@@ -14,7 +14,7 @@
 
 The demo site is served by a separate process on 127.0.0.1.
 
-    .venv/bin/python bench/bench_browser.py [--pages 120] [--articles 200] [--runs 3] [--skip-replay]
+    .venv/bin/python bench/bench_browser.py [--pages 120] [--articles 200] [--runs 3] [--skip-replay] [--skip-auto]
 """
 
 from __future__ import annotations
@@ -158,8 +158,8 @@ def replay_completeness(base: str) -> None:
     with ReplayServer(open_sources([bag]), port=0) as server:
         shown = _replay_counts([server.url_for(u) for u in urls], work / "profile")
     for url, replayed in zip(urls, shown, strict=True):
-        print(f"replay completeness {url.removeprefix(base)}: {replayed} of {live[url]} images shown live "
-              f"({100 * replayed / max(1, live[url]):.0f} %)")
+        print(f"replay completeness {url.removeprefix(base)}: {replayed} of {live.get(url, 0)} images shown live "
+              f"({100 * replayed / max(1, live.get(url, 0)):.0f} %)")
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -216,6 +216,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-replay", action="store_true")
+    parser.add_argument("--skip-auto", action="store_true")
     args = parser.parse_args()
     proc, base = serve()
     try:
@@ -225,7 +226,8 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait()
-    auto_overhead(args.articles, args.runs)
+    if not args.skip_auto:
+        auto_overhead(args.articles, args.runs)
     return 0
 
 
