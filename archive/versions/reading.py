@@ -44,6 +44,11 @@ def _parse(rec: WarcRecord) -> etree._Element | None:
         return None  # the record was extracted from it; a page we cannot re-read has no body text
 
 
+def _has_body(record: Record) -> bool:
+    body = record.get("articleBody")
+    return isinstance(body, str) and bool(body.strip())
+
+
 def _is_image(rec: WarcRecord) -> bool:
     mime = (rec.info.http_header("content-type") or rec.info.mime or "").lower()
     return rec.info.rec_type in ("response", "revisit") and mime.startswith("image/")
@@ -51,7 +56,9 @@ def _is_image(rec: WarcRecord) -> bool:
 
 def read_snapshots(warcs: Sequence[Path], records: Sequence[Record]) -> list[Snapshot]:
     """One snapshot per record, in order. Unreadable WARC parts give what could be read."""
-    wanted = {pos: n for n, r in enumerate(records) if (pos := _page_position(r)) is not None}
+    # Pages are parsed again only for records without an articleBody (made before it existed).
+    wanted = {pos: n for n, r in enumerate(records)
+              if not _has_body(r) and (pos := _page_position(r)) is not None}
     pages: dict[int, etree._Element | None] = {}
     digests: dict[str, str] = {}
     for path in warcs:
