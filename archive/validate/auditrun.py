@@ -354,13 +354,19 @@ def run_audit(roots: Sequence[Path], log: Path, *, budget: AuditBudget = AuditBu
             pending: deque[tuple[Future[tuple[dict[str, Any], BagOutcome]], Path]] = deque()
             for bag in todo:
                 pending.append((pool.submit(audit_one, str(bag), fast), bag))
-                while len(pending) >= budget.processes * 2:
+                while len(pending) >= budget.processes * _QUEUED_PER_PROCESS:
                     _drain(pending, finish, report_progress)
             while pending:
                 _drain(pending, finish, report_progress)
     summary.seconds = time.monotonic() - start
     state.unlink(missing_ok=True)  # complete: the next audit starts from the beginning
     return summary
+
+
+# Bags handed to each worker ahead of the one it hashes: while the coordinator writes (and
+# fsyncs) an event, the workers go on with the next bags instead of waiting for it. A kill
+# loses at most these (they are audited again on resume: no event was written for them).
+_QUEUED_PER_PROCESS = 8
 
 
 def _drain(pending: deque[tuple[Future[tuple[dict[str, Any], BagOutcome]], Path]],
