@@ -68,9 +68,9 @@ def test_huge_page_is_extracted_quickly(extract: Extract) -> None:
     filler = para * 40_000 + b'<div class="related"><img src="/x/logo.png"></div>' * 2_000
     body = head + b'<div class="text">' + filler + tail
     assert len(body) > 5_000_000
-    start = time.perf_counter()
+    start = time.process_time()  # CPU, not wall: the bound is for a runaway parse, on a busy machine too
     record = extract(body, url="https://www.niqash.example/en/articles/security/5862/")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert record["headline"] == "Amnesty Or Disgrace: What Next For Anbar Security Staffers Who Fled?"
     assert record["wordCount"] > 1_000_000
     assert len(record["image"]) == 1

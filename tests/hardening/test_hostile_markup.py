@@ -2,8 +2,9 @@
 bounds and raise only the project's own errors (``ArchiveError`` subclasses).
 
 Time and peak memory are measured in child processes (``VmHWM`` from /proc/self/status: the
-child's own peak, which ``ru_maxrss`` is not, since Linux keeps it across exec). The bounds are
-generous, for a shared 2-core machine; the measured figures are in the README, "What it survives".
+child's own peak, which ``ru_maxrss`` is not, since Linux keeps it across exec). Time is CPU
+time (``process_time``), not wall time: the bounds catch a runaway algorithm, and a busy machine
+slows the wall clock, not the work. The measured figures are in docs/survives.md.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ cases = json.loads(sys.argv[1])
 results = {}
 for name, source in cases.items():
     body = eval(source)
-    started = time.monotonic()
+    started = time.process_time()
     try:
         record = extract_html(body, url="https://hostile.example/a")
         outcome = "record"
@@ -75,7 +76,7 @@ for name, source in cases.items():
         outcome, detail = "archive-error", str(exc)[:200]
     except BaseException as exc:  # the test fails on these: report them rather than die
         outcome, detail = "FOREIGN " + type(exc).__name__, str(exc)[:200]
-    results[name] = {"outcome": outcome, "detail": detail, "seconds": time.monotonic() - started,
+    results[name] = {"outcome": outcome, "detail": detail, "seconds": time.process_time() - started,
                      "bytes": len(body)}
     del body
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
@@ -178,10 +179,10 @@ ENTITY_ATTACKS = {
 def test_entity_declarations_are_refused_in_any_encoding_or_position(name: str) -> None:
     data = ENTITY_ATTACKS[name]
     parse = parse_sitemap if name.startswith("sitemap") else parse_feed
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SourceError, match="declares XML entities") as info:
         parse(data, BASE)
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     assert "root:" not in str(info.value)
 
 
@@ -224,10 +225,10 @@ HOSTILE_XML: dict[str, bytes | Callable[[], bytes]] = {
 def test_hostile_xml_gets_a_clear_source_error(name: str) -> None:
     data = HOSTILE_XML[name]
     data = data() if callable(data) else data
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SourceError) as info:
         parse_feed(data, BASE) if "bomb" not in name else parse_sitemap(data, BASE)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert BASE in str(info.value)
 
 
@@ -238,9 +239,9 @@ desc = b"<description>" + b"Anbar security staffers who fled " * 14 + b"</descri
 items = b"".join(b"<item><title>Article %d</title><link>/a/%d.html</link>%s</item>" % (i, i, desc)
                  for i in range(90_000))
 data = b'<rss version="2.0"><channel>' + items + b"</channel></rss>"
-started = time.monotonic()
+started = time.process_time()
 entries = parse_feed(data, "http://127.0.0.1:8000/feed.xml")
-seconds = time.monotonic() - started
+seconds = time.process_time() - started
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"bytes": len(data), "entries": len(entries), "seconds": seconds,
                   "peak": int(hwm.split()[1]) * 1024}))

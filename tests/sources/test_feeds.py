@@ -68,10 +68,10 @@ XXE = b"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passw
 
 @pytest.mark.parametrize("data", [BILLION_LAUGHS, XXE])
 def test_entity_attacks_are_refused_quickly(data: bytes) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SourceError, match="declares XML entities"):
         parse_feed(data, BASE) if b"rss" in data else parse_sitemap(data, BASE)
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
 
 
 @pytest.mark.parametrize(
