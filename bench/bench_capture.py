@@ -46,7 +46,7 @@ def serve(articles: int, images: int, latency: float) -> tuple[subprocess.Popen[
 
 
 def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A real `prefect server start` on 127.0.0.1, as README's scale-out section describes."""
+    """A real `prefect server start` on 127.0.0.1, as docs/operations.md's scale-out section describes."""
     import socket
 
     import httpx

@@ -319,7 +319,7 @@ def test_fifty_articles_through_a_fault_mix(tmp_path: Path) -> None:
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "warcio 1.8.1 `check` crashes on any Content-Encoding: br record when Google's brotli "
     "module (a project dependency) is installed: it sets Decompressor.unused_data, which that "
-    "module does not allow. The record itself is whole; see the README, 'What it survives'"))
+    "module does not allow. The record itself is whole; see docs/survives.md"))
 def test_brotli_bomb_is_recorded_and_the_warc_passes_warcio_check(tmp_path: Path) -> None:
     if brotli_bomb() is None:  # also builds it before the server answers
         pytest.skip("brotli is not installed")
