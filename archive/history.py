@@ -38,21 +38,32 @@ class Captured:
     payload_digest: str
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the history database (waiting up to 30 s for another writer)."""
+    return sqlite3.connect(path, timeout=30)
+
+
+def create_tables(path: Path, schema: str, what: str) -> None:
+    """Make ``path``'s folder and ``schema``'s tables in one transaction; a clear error naming
+    ``what`` when the folder is not writable or the file is not a SQLite database."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(connect(path)) as db, db:
+            db.executescript(schema)
+    except (OSError, sqlite3.Error) as exc:
+        raise ArchiveError(f"cannot open {what} {path}: {exc}",
+                           hint="is the output folder writable, and the file a SQLite database?") from exc
+
+
 class CaptureHistory:
     """Opened per use; every write is one transaction, so a crash never leaves half a run."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db, db:
-                db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ArchiveError(f"cannot open capture history {self.path}: {exc}",
-                               hint="is the output folder writable, and the file a SQLite database?") from exc
+        create_tables(self.path, _SCHEMA, "capture history")
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+        return connect(self.path)
 
     def latest_digests(self) -> dict[str, str]:
         """URL (as requested, and as finally fetched) -> payload digest of its latest capture."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from archive.diskfull import disk_full_guard
 from archive.errors import ArchiveError
-from archive.history import HISTORY_NAME
+from archive.history import HISTORY_NAME, connect, create_tables
 from archive.versions.snapshot import Snapshot
 
 _SCHEMA = """
@@ -111,20 +111,14 @@ class VersionIndex:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db, db:
-                db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ArchiveError(f"cannot open the version index in {self.path}: {exc}",
-                               hint="is the output folder writable, and the file a SQLite database?") from exc
+        create_tables(self.path, _SCHEMA, "the version index in")
 
     @classmethod
     def in_folder(cls, out: Path) -> VersionIndex:
         return cls(Path(out) / HISTORY_NAME)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30)
+        return connect(self.path)
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
