@@ -29,16 +29,22 @@ from archive.records import RecordInfo, iter_records
 INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
 SKIPPED_MIME = "application/warc-fields"
 _DIGITS = re.compile(r"[^0-9]")
+_WHITESPACE = re.compile(r"\s")
 # Index lines held in memory before a sorted run is spilled to a temporary file.
 SORT_RUN_BYTES = 32 * 1024 * 1024
 
 
 def cdxj_key(url: str) -> str:
-    """pywb's lookup key for ``url`` (SURT form, ``www.`` and userinfo dropped, lower case)."""
+    """pywb's lookup key for ``url`` (SURT form, ``www.`` and userinfo dropped, lower case).
+
+    The key is the line's first space-separated field, so whitespace left in it (a hostile
+    WARC-Target-URI such as ``http://a b``) is %-escaped: unescaped, it would split the line
+    and make the index unreadable."""
     try:
-        return cast(str, surt.surt(url))
+        key = cast(str, surt.surt(url))
     except Exception:  # noqa: BLE001 - surt raises assorted errors on odd URLs; pywb falls back to the URL
-        return url
+        key = url
+    return _WHITESPACE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), key) if _WHITESPACE.search(key) else key
 
 
 def timestamp14(warc_date: str | None) -> str:

@@ -65,3 +65,12 @@ def test_relative_filenames_and_sorting(tmp_path: Path, make_warc) -> None:  # n
 def test_key_and_timestamp() -> None:
     assert cdxj_key("http://www.Example.com/a?b=1") == "com,example)/a?b=1"
     assert timestamp14("2024-03-15T10:20:30.123456Z") == "20240315102030"
+
+
+
+@pytest.mark.parametrize("uri", ["http://WARC-Type: response", "http://127.0.0.1/a b", "http://127.0.0.1/a\tb\u2003c"])
+def test_a_target_uri_with_whitespace_keeps_the_index_line_readable(uri: str) -> None:
+    """Found by the fuzzer: ``WARC-Target-URI: http://WARC-Type: response`` split the index line
+    at the space in its key, and reading the index back failed."""
+    key = cdxj_key(uri)
+    assert key.split() == [key] and "%" in key

@@ -11,7 +11,7 @@ import pytest
 
 from archive_app.cli import main
 
-SITE = Path(__file__).resolve().parents[2] / "archive" / "demo" / "site"
+SITE = Path(__file__).resolve().parents[2] / "archive_app" / "demo" / "site"
 
 
 def test_index_of_a_bag_is_the_bags_own_index(demo_bag, tmp_path, capsys) -> None:
