@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.versions.blocks import Block
+from archive.textblocks import Block
 
 
 def norm(text: object) -> str:
